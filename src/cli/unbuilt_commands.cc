@@ -1,0 +1,44 @@
+// Subcommands of the DESIGN.md §4 contract that this version does not implement yet. They are
+// listed (so `actcache --help` shows the whole tool) and fail plainly when called.
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+
+namespace actcache::cli {
+namespace {
+
+struct UnbuiltCommand {
+    const char* name;
+    const char* description;
+};
+
+constexpr UnbuiltCommand kUnbuiltCommands[] = {
+    {"run", "Build an activation dataset: corpus -> model -> hooks -> Parquet shards (the main "
+            "job)"},
+    {"inspect", "Show rows, decoded tokens and statistics of a dataset, and check it"},
+    {"push", "Upload what a run left locally to the Hugging Face Hub"},
+    {"tokenize", "Tokenize stdin with a tokenizer.json (one JSON array of ids per line)"},
+};
+
+}  // namespace
+
+std::vector<Subcommand> AddUnbuiltCommands(CLI::App& parent) {
+    std::vector<Subcommand> commands;
+    for (const UnbuiltCommand& command : kUnbuiltCommands) {
+        CLI::App* app =
+            parent.add_subcommand(command.name, std::string(command.description) +
+                                                    " [not built yet in this version]");
+        // Any arguments are accepted so that the answer is always the plain one below.
+        app->allow_extras();
+        const std::string name = command.name;
+        commands.push_back(Subcommand{app, [name] {
+                                          return Status::Unimplemented(
+                                              "'actcache " + name +
+                                              "' is not built yet in this version");
+                                      }});
+    }
+    return commands;
+}
+
+}  // namespace actcache::cli

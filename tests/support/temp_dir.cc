@@ -1,0 +1,75 @@
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace actcache::testing {
+
+TempDir::TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
+                          "/actcache-test-XXXXXX";
+    char* created = ::mkdtemp(pattern.data());
+    if (created == nullptr) {
+        ADD_FAILURE() << "mkdtemp failed for " << pattern;
+    }
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code error;
+    std::filesystem::remove_all(path_, error);
+}
+
+std::string TempDir::File(std::string_view name) const { return path_ + "/" + std::string(name); }
+
+void WriteFile(const std::string& path, std::string_view contents) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    if (!out) ADD_FAILURE() << "cannot write " << path;
+}
+
+std::string ReadFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        ADD_FAILURE() << "cannot read " << path;
+        return "";
+    }
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+namespace {
+std::string ShellQuote(const std::string& arg) {
+    std::string quoted = "'";
+    for (char c : arg) {
+        if (c == '\'') {
+            quoted += "'\\''";
+        } else {
+            quoted += c;
+        }
+    }
+    return quoted + "'";
+}
+}  // namespace
+
+CommandResult RunActcache(const std::vector<std::string>& args) {
+    TempDir scratch;
+    std::string command = ShellQuote(ACTCACHE_BINARY);
+    for (const std::string& arg : args) command += " " + ShellQuote(arg);
+    command += " >" + scratch.File("out") + " 2>" + scratch.File("err") + " </dev/null";
+    int status = std::system(command.c_str());
+    CommandResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.stdout_text = ReadFile(scratch.File("out"));
+    result.stderr_text = ReadFile(scratch.File("err"));
+    return result;
+}
+
+}  // namespace actcache::testing
