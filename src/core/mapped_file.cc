@@ -48,7 +48,9 @@ MappedFile::~MappedFile() {
 
 void MappedFile::AdviseSequential() const {
     if (data_ != nullptr) {
-        ::madvise(const_cast<std::byte*>(data_), size_bytes_, MADV_SEQUENTIAL | MADV_WILLNEED);
+        // Two calls: madvise advice values are not flags and cannot be combined.
+        ::madvise(const_cast<std::byte*>(data_), size_bytes_, MADV_SEQUENTIAL);
+        ::madvise(const_cast<std::byte*>(data_), size_bytes_, MADV_WILLNEED);
     }
 }
 

@@ -41,15 +41,6 @@ std::int64_t LlamaParameterCount(const LlamaConfig& config) {
     return total;
 }
 
-std::string FormatShape(const std::vector<std::int64_t>& shape) {
-    std::string text = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-        if (i > 0) text += ", ";
-        text += std::to_string(shape[i]);
-    }
-    return text + "]";
-}
-
 Status CheckLlamaCheckpoint(const Checkpoint& checkpoint, const LlamaConfig& config) {
     std::vector<std::string> missing;
     for (const TensorSpec& spec : LlamaTensorInventory(config, Dtype::kBF16)) {

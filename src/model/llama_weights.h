@@ -31,7 +31,4 @@ std::int64_t LlamaParameterCount(const LlamaConfig& config);
 // lm_head.weight (it is ignored, as transformers ignores it).
 Status CheckLlamaCheckpoint(const Checkpoint& checkpoint, const LlamaConfig& config);
 
-// "[2048, 8192]"
-std::string FormatShape(const std::vector<std::int64_t>& shape);
-
 }  // namespace actcache::model

@@ -48,4 +48,13 @@ std::optional<Dtype> ParseDtypeName(std::string_view name) {
     return std::nullopt;
 }
 
+std::string FormatShape(const std::vector<std::int64_t>& shape) {
+    std::string text = "[";
+    for (std::size_t dim_idx = 0; dim_idx < shape.size(); ++dim_idx) {
+        if (dim_idx > 0) text += ", ";
+        text += std::to_string(shape[dim_idx]);
+    }
+    return text + "]";
+}
+
 }  // namespace actcache::model

@@ -11,7 +11,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace actcache::model {
 
@@ -32,5 +34,8 @@ std::string_view DtypeName(Dtype dtype);
 std::optional<Dtype> ParseDtypeName(std::string_view name);
 // Bytes per element.
 std::int64_t DtypeSizeBytes(Dtype dtype);
+
+// A shape as messages print it: "[2048, 8192]", "[]" for a 0-rank tensor.
+std::string FormatShape(const std::vector<std::int64_t>& shape);
 
 }  // namespace actcache::model

@@ -21,15 +21,6 @@ struct Entry {
     std::int64_t end = 0;
 };
 
-std::string ShapeString(const std::vector<std::int64_t>& shape) {
-    std::string out = "[";
-    for (std::size_t dim_idx = 0; dim_idx < shape.size(); ++dim_idx) {
-        if (dim_idx > 0) out += ", ";
-        out += std::to_string(shape[dim_idx]);
-    }
-    return out + "]";
-}
-
 // Builds the one-line messages; all of them start with the source name.
 class HeaderChecker {
 public:
@@ -94,7 +85,7 @@ public:
         std::int64_t expected_bytes = DtypeSizeBytes(entry.dtype);
         for (std::int64_t dim : entry.shape) {
             if (__builtin_mul_overflow(expected_bytes, dim, &expected_bytes)) {
-                return TensorError(entry.name, "shape " + ShapeString(entry.shape) + " x " +
+                return TensorError(entry.name, "shape " + FormatShape(entry.shape) + " x " +
                                                    std::string(DtypeName(entry.dtype)) +
                                                    " overflows int64 bytes");
             }
@@ -109,7 +100,7 @@ public:
             return TensorError(entry.name, "data_offsets [" + std::to_string(entry.begin) + ", " +
                                                std::to_string(entry.end) + "] span " +
                                                std::to_string(found_bytes) + " bytes, but shape " +
-                                               ShapeString(entry.shape) + " x " +
+                                               FormatShape(entry.shape) + " x " +
                                                std::string(DtypeName(entry.dtype)) + " needs " +
                                                std::to_string(expected_bytes));
         }

@@ -156,6 +156,36 @@ TEST_F(LlamaForwardTest, Bf16CapturesAreBf16Values) {
     EXPECT_GT(not_bf16, 0);
 }
 
+// make-model's bf16 weights are the f32 weights of the same seed rounded to bf16, so loading the
+// f32 checkpoint in bf16 mode (conversion at load, as from_pretrained(torch_dtype=bf16) does) must
+// reproduce the bf16 model's captures exactly.
+TEST_F(LlamaForwardTest, F32CheckpointInBf16ModeEqualsTheBf16Checkpoint) {
+    testing::TempDir f32_dir;
+    LlamaConfig config = *PresetConfig("tiny");
+    ASSERT_TRUE(WriteFileAtomically(f32_dir.File("config.json"),
+                                    SerializeJson(LlamaConfigToJson(config), 2))
+                    .ok());
+    ThreadPool pool(2);
+    ASSERT_TRUE(WriteRandomLlamaWeights(f32_dir.File("model.safetensors"), config,
+                                        RandomModelOptions{.seed = 5, .dtype = Dtype::kF32}, pool)
+                    .ok());
+    auto tokens = Tokens(24, 8);
+    auto expected = Run(hooks_, tokens, 1, 2);
+    auto model = LlamaModel::Load(f32_dir.path(), kernels::Precision::kBf16, 4, false);
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    std::vector<HookSite> sites;
+    for (const auto& hook : hooks_) sites.push_back(*ParseHookSite(hook, config));
+    auto backend = kernels::MakeReferenceBackend(pool);
+    auto forward = LlamaForward::Create(**model, *backend,
+                                        ForwardOptions{.hooks = sites, .max_batch = 1, .max_tokens = 24});
+    ASSERT_TRUE(forward.ok());
+    ASSERT_TRUE((*forward)->Run(tokens, 1, 24).ok());
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+        auto capture = (*forward)->capture(i);
+        EXPECT_TRUE(std::equal(capture.begin(), capture.end(), expected[i].begin())) << hooks_[i];
+    }
+}
+
 TEST_F(LlamaForwardTest, StopsAfterTheLastHookedSite) {
     auto model = LlamaModel::Load(dir_->path(), kernels::Precision::kBf16, 2, false);
     ASSERT_TRUE(model.ok());
