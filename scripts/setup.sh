@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config   # toolchain
+  clang                              # second compiler: determinism check, fuzz targets
   libcli11-dev                       # command-line parsing
   googletest libgtest-dev libgmock-dev  # tests
   libbenchmark-dev                   # bench/
