@@ -1,24 +1,59 @@
-// Parses HF config.json for the Llama family (transformers' LlamaConfig keys and defaults).
+// Parses a Hugging Face config.json for the Llama family (transformers' LlamaConfig keys and
+// defaults) and writes one back. Every error names the key by its dotted path and says what was
+// expected and what was found (STYLE.md rule 7), e.g. `rope_scaling.factor: must be > 0, found -1`.
 #include "model/config.h"
 
 #include <cmath>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include "core/file_util.h"
 
 namespace actcache::model {
 namespace {
 
+// A double as Python would print it (shortest round-trip form), for messages.
+std::string FormatNumber(double value) {
+    if (std::isnan(value)) return "nan";
+    if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+    return SerializeJson(JsonValue::Number(value));
+}
+
+// `string "abc"`, `number -1`, ...: the type and (shortened) text of a JSON value.
 std::string Describe(const JsonValue& value) {
     std::string text = SerializeJson(value);
     if (text.size() > 40) text = text.substr(0, 37) + "...";
     return std::string(JsonTypeName(value.type())) + " " + text;
 }
 
-Status WrongType(const std::string& key, const char* expected, const JsonValue& found) {
-    return Status::InvalidArgument(key + ": expected " + expected + ", found " + Describe(found));
+Status WrongType(const std::string& key, std::string_view expected, const JsonValue& found) {
+    return Status::InvalidArgument(key + ": expected " + std::string(expected) + ", found " +
+                                   Describe(found));
 }
 
-// Reads config.json values by key, each error naming the dotted key path.
+Status OutOfRange(const std::string& key, std::string_view requirement, const std::string& found) {
+    return Status::InvalidArgument(key + ": must be " + std::string(requirement) + ", found " +
+                                   found);
+}
+
+Status RequirePositive(const std::string& key, std::int64_t value) {
+    return value > 0 ? Status::Ok() : OutOfRange(key, "> 0", std::to_string(value));
+}
+
+// Finite and > 0 (or >= 0). Non-finite values are refused too: a config built in code must
+// still serialize (JsonValue::Number requires finite values).
+Status RequirePositiveNumber(const std::string& key, double value) {
+    if (std::isfinite(value) && value > 0) return Status::Ok();
+    return OutOfRange(key, "> 0", FormatNumber(value));
+}
+Status RequireNonNegativeNumber(const std::string& key, double value) {
+    if (std::isfinite(value) && value >= 0) return Status::Ok();
+    return OutOfRange(key, ">= 0", FormatNumber(value));
+}
+
+// Reads typed values from one JSON object; errors name `prefix + key`. JSON null counts as
+// absent, as in transformers (`"head_dim": null` means "derive it").
 class ConfigReader {
 public:
     ConfigReader(const JsonValue& object, std::string prefix)
@@ -30,23 +65,23 @@ public:
     }
     std::string Path(const char* key) const { return prefix_ + key; }
 
-    // A required positive integer.
     Status PositiveInt(const char* key, std::int64_t& out) const {
         const JsonValue* value = Find(key);
-        if (value == nullptr) return Status::InvalidArgument(Path(key) + ": missing (required)");
-        return PositiveIntValue(key, *value, out);
+        return value == nullptr ? Missing(key) : PositiveIntValue(key, *value, out);
     }
-    // An optional positive integer; `out` keeps its default when absent or null.
+    // `out` keeps its default when the key is absent or null.
     Status OptionalPositiveInt(const char* key, std::int64_t& out) const {
         const JsonValue* value = Find(key);
         return value == nullptr ? Status::Ok() : PositiveIntValue(key, *value, out);
     }
+    // Integers are accepted where floats are expected (`"rope_theta": 10000`).
+    Status Number(const char* key, double& out) const {
+        const JsonValue* value = Find(key);
+        return value == nullptr ? Missing(key) : NumberValue(key, *value, out);
+    }
     Status OptionalNumber(const char* key, double& out) const {
         const JsonValue* value = Find(key);
-        if (value == nullptr) return Status::Ok();
-        if (!value->is_number()) return WrongType(Path(key), "a number", *value);
-        out = value->as_double();
-        return Status::Ok();
+        return value == nullptr ? Status::Ok() : NumberValue(key, *value, out);
     }
     Status OptionalBool(const char* key, bool& out) const {
         const JsonValue* value = Find(key);
@@ -55,28 +90,39 @@ public:
         out = value->as_bool();
         return Status::Ok();
     }
-    // bos_token_id / eos_token_id: an int, a list of ints, or null/absent (empty).
+    // nullptr when absent or null.
+    Result<const JsonValue*> OptionalString(const char* key) const {
+        const JsonValue* value = Find(key);
+        if (value != nullptr && !value->is_string()) {
+            return WrongType(Path(key), "a string", *value);
+        }
+        return value;
+    }
+    // bos_token_id / eos_token_id: an int, a list of ints, or null/absent (empty). The range
+    // check against vocab_size is ValidateLlamaConfig's.
     Status TokenIds(const char* key, std::vector<std::int64_t>& out) const {
         out.clear();
         const JsonValue* value = Find(key);
         if (value == nullptr) return Status::Ok();
+        const char* expected = "a token id or a list of token ids";
         if (value->is_integer() && value->as_int64() >= 0) {
             out.push_back(value->as_int64());
             return Status::Ok();
         }
-        if (value->is_array()) {
-            for (const JsonValue& item : value->items()) {
-                if (!item.is_integer() || item.as_int64() < 0) {
-                    return WrongType(Path(key), "a token id or a list of token ids", *value);
-                }
-                out.push_back(item.as_int64());
+        if (!value->is_array()) return WrongType(Path(key), expected, *value);
+        for (const JsonValue& item : value->items()) {
+            if (!item.is_integer() || item.as_int64() < 0) {
+                return WrongType(Path(key), expected, *value);
             }
-            return Status::Ok();
+            out.push_back(item.as_int64());
         }
-        return WrongType(Path(key), "a token id or a list of token ids", *value);
+        return Status::Ok();
     }
 
 private:
+    Status Missing(const char* key) const {
+        return Status::InvalidArgument(Path(key) + ": missing (required)");
+    }
     Status PositiveIntValue(const char* key, const JsonValue& value, std::int64_t& out) const {
         if (!value.is_integer() || value.as_int64() <= 0) {
             return WrongType(Path(key), "a positive integer", value);
@@ -84,72 +130,71 @@ private:
         out = value.as_int64();
         return Status::Ok();
     }
+    Status NumberValue(const char* key, const JsonValue& value, double& out) const {
+        if (!value.is_number()) return WrongType(Path(key), "a number", value);
+        out = value.as_double();
+        return Status::Ok();
+    }
 
     const JsonValue& object_;
     std::string prefix_;
 };
 
+// Range checks of a parsed or hand-built RopeScaling; `key` is "rope_scaling" or
+// "rope_parameters", whichever the values came from.
+Status ValidateRopeScaling(const RopeScaling& s, const std::string& key) {
+    if (s.type == RopeScalingType::kNone) return Status::Ok();
+    // HF warns below 1 (it would stretch rather than compress positions) but accepts it.
+    ACT_RETURN_IF_ERROR(RequirePositiveNumber(key + ".factor", s.factor));
+    if (s.type != RopeScalingType::kLlama3) return Status::Ok();
+    ACT_RETURN_IF_ERROR(RequirePositiveNumber(key + ".low_freq_factor", s.low_freq_factor));
+    // The smoothing band (spec §4.3) divides by high - low; HF only warns, we refuse.
+    if (!std::isfinite(s.high_freq_factor) || !(s.high_freq_factor > s.low_freq_factor)) {
+        return OutOfRange(key + ".high_freq_factor",
+                          "> low_freq_factor (" + FormatNumber(s.low_freq_factor) + ")",
+                          FormatNumber(s.high_freq_factor));
+    }
+    return RequirePositive(key + ".original_max_position_embeddings",
+                           s.original_max_position_embeddings);
+}
+
+// rope_scaling (transformers 4.x) or rope_parameters (v5): {"rope_type": ..., parameters}.
 Status ParseRopeScaling(const JsonValue& value, const std::string& key, RopeScaling& out) {
     if (!value.is_object()) return WrongType(key, "an object or null", value);
     ConfigReader reader(value, key + ".");
-    // transformers >= 4.43 writes "rope_type"; older configs "type".
-    const char* type_key = value.Find("rope_type") != nullptr ? "rope_type" : "type";
-    const JsonValue* type = reader.Find(type_key);
-    if (type == nullptr || !type->is_string()) {
+    // transformers >= 4.43 writes "rope_type"; older configs (Llama 2 era) "type".
+    const char* type_key = reader.Find("rope_type") != nullptr ? "rope_type" : "type";
+    ACT_ASSIGN_OR_RETURN(const JsonValue* type, reader.OptionalString(type_key));
+    if (type == nullptr) {
+        // transformers' validation would read this as "default" and its rotary module would then
+        // fail on the missing key; refusing is safer than silently ignoring a `factor`.
         return Status::InvalidArgument(reader.Path("rope_type") + ": missing (required)");
     }
     const std::string& name = type->as_string();
     out = RopeScaling{};
-    if (name == "default") return Status::Ok();
     if (name == "linear") {
         out.type = RopeScalingType::kLinear;
-        return reader.OptionalNumber("factor", out.factor);
-    }
-    if (name != "llama3") {
+        ACT_RETURN_IF_ERROR(reader.Number("factor", out.factor));
+    } else if (name == "llama3") {
+        out.type = RopeScalingType::kLlama3;
+        ACT_RETURN_IF_ERROR(reader.Number("factor", out.factor));
+        ACT_RETURN_IF_ERROR(reader.Number("low_freq_factor", out.low_freq_factor));
+        ACT_RETURN_IF_ERROR(reader.Number("high_freq_factor", out.high_freq_factor));
+        ACT_RETURN_IF_ERROR(reader.PositiveInt("original_max_position_embeddings",
+                                               out.original_max_position_embeddings));
+    } else if (name != "default") {
         return Status::Unimplemented(reader.Path(type_key) + ": \"" + name +
                                      "\" is not supported (supported: default, linear, llama3)");
     }
-    out.type = RopeScalingType::kLlama3;
-    for (const char* required : {"factor", "low_freq_factor", "high_freq_factor"}) {
-        if (reader.Find(required) == nullptr) {
-            return Status::InvalidArgument(reader.Path(required) + ": missing (required for llama3)");
-        }
-    }
-    ACT_RETURN_IF_ERROR(reader.OptionalNumber("factor", out.factor));
-    ACT_RETURN_IF_ERROR(reader.OptionalNumber("low_freq_factor", out.low_freq_factor));
-    ACT_RETURN_IF_ERROR(reader.OptionalNumber("high_freq_factor", out.high_freq_factor));
-    return reader.PositiveInt("original_max_position_embeddings",
-                              out.original_max_position_embeddings);
+    return ValidateRopeScaling(out, key);
 }
 
-Status RejectIfTrue(const ConfigReader& reader, const char* key) {
-    bool value = false;
-    ACT_RETURN_IF_ERROR(reader.OptionalBool(key, value));
-    if (value) return Status::Unimplemented(std::string(key) + ": true is not supported yet");
-    return Status::Ok();
-}
-
-}  // namespace
-
-std::string_view ConfigDtypeName(ConfigDtype dtype) {
-    switch (dtype) {
-        case ConfigDtype::kBfloat16: return "bfloat16";
-        case ConfigDtype::kFloat16: return "float16";
-        case ConfigDtype::kFloat32: return "float32";
-    }
-    return "bfloat16";
-}
-
-Result<LlamaConfig> ParseLlamaConfig(const JsonValue& json) {
-    if (!json.is_object()) return Status::InvalidArgument("expected a JSON object at the top level");
-    ConfigReader reader(json, "");
-    LlamaConfig c;
-    if (const JsonValue* type = reader.Find("model_type")) {
-        if (!type->is_string()) return WrongType("model_type", "a string", *type);
-        if (type->as_string() != "llama") {
-            return Status::Unimplemented("model_type: \"" + type->as_string() +
-                                         "\" is not supported (only \"llama\")");
-        }
+// Settings that change the architecture away from what our forward pass computes.
+Status CheckSupportedArchitecture(const ConfigReader& reader) {
+    ACT_ASSIGN_OR_RETURN(const JsonValue* model_type, reader.OptionalString("model_type"));
+    if (model_type != nullptr && model_type->as_string() != "llama") {
+        return Status::Unimplemented("model_type: \"" + model_type->as_string() +
+                                     "\" is not supported (only \"llama\")");
     }
     if (const JsonValue* architectures = reader.Find("architectures")) {
         bool all_strings = architectures->is_array();
@@ -158,28 +203,83 @@ Result<LlamaConfig> ParseLlamaConfig(const JsonValue& json) {
         }
         if (!all_strings) return WrongType("architectures", "a list of strings", *architectures);
     }
-    if (const JsonValue* act = reader.Find("hidden_act")) {
-        if (!act->is_string() || act->as_string() != "silu") {
-            return Status::Unimplemented("hidden_act: " + SerializeJson(*act) +
-                                         " is not supported (only \"silu\")");
+    ACT_ASSIGN_OR_RETURN(const JsonValue* act, reader.OptionalString("hidden_act"));
+    if (act != nullptr && act->as_string() != "silu") {
+        return Status::Unimplemented("hidden_act: \"" + act->as_string() +
+                                     "\" is not supported (only \"silu\")");
+    }
+    for (const char* key : {"attention_bias", "mlp_bias"}) {
+        bool has_bias = false;
+        ACT_RETURN_IF_ERROR(reader.OptionalBool(key, has_bias));
+        if (has_bias)
+            return Status::Unimplemented(std::string(key) + ": true is not supported yet");
+    }
+    return Status::Ok();
+}
+
+// `torch_dtype` (transformers 4.x) or `dtype` (v5, which still reads the old key).
+Status ParseDtype(const ConfigReader& reader, ConfigDtype& out) {
+    const char* key = reader.Find("dtype") != nullptr ? "dtype" : "torch_dtype";
+    const JsonValue* value = reader.Find(key);
+    // Absent: bfloat16. This is our default, not transformers' (float32): actcache reads weights
+    // as stored, and Llama checkpoints store bf16.
+    out = ConfigDtype::kBfloat16;
+    if (value == nullptr) return Status::Ok();
+    for (ConfigDtype dtype :
+         {ConfigDtype::kBfloat16, ConfigDtype::kFloat16, ConfigDtype::kFloat32}) {
+        if (value->is_string() && value->as_string() == ConfigDtypeName(dtype)) {
+            out = dtype;
+            return Status::Ok();
         }
     }
-    ACT_RETURN_IF_ERROR(RejectIfTrue(reader, "attention_bias"));
-    ACT_RETURN_IF_ERROR(RejectIfTrue(reader, "mlp_bias"));
+    return WrongType(key, "one of \"bfloat16\", \"float16\", \"float32\"", *value);
+}
 
+JsonValue TokenIdsJson(const std::vector<std::int64_t>& ids) {
+    if (ids.empty()) return JsonValue();
+    if (ids.size() == 1) return JsonValue::Integer(ids.front());
+    JsonValue list = JsonValue::Array();
+    for (std::int64_t id : ids) list.Append(JsonValue::Integer(id));
+    return list;
+}
+
+}  // namespace
+
+std::string_view ConfigDtypeName(ConfigDtype dtype) {
+    switch (dtype) {
+        case ConfigDtype::kBfloat16:
+            return "bfloat16";
+        case ConfigDtype::kFloat16:
+            return "float16";
+        case ConfigDtype::kFloat32:
+            return "float32";
+    }
+    return "bfloat16";  // unreachable for valid enumerators (-Wswitch checks the cases)
+}
+
+Result<LlamaConfig> ParseLlamaConfig(const JsonValue& json) {
+    if (!json.is_object()) return WrongType("config", "a JSON object at the top level", json);
+    ConfigReader reader(json, "");
+    ACT_RETURN_IF_ERROR(CheckSupportedArchitecture(reader));
+
+    LlamaConfig c;
     ACT_RETURN_IF_ERROR(reader.PositiveInt("hidden_size", c.hidden_size));
     ACT_RETURN_IF_ERROR(reader.PositiveInt("intermediate_size", c.intermediate_size));
     ACT_RETURN_IF_ERROR(reader.PositiveInt("num_hidden_layers", c.num_hidden_layers));
     ACT_RETURN_IF_ERROR(reader.PositiveInt("num_attention_heads", c.num_attention_heads));
-    c.num_key_value_heads = c.num_attention_heads;  // transformers' default: MHA
+    c.num_key_value_heads = c.num_attention_heads;  // transformers' default: plain MHA
     ACT_RETURN_IF_ERROR(reader.OptionalPositiveInt("num_key_value_heads", c.num_key_value_heads));
-    if (reader.Find("head_dim") == nullptr && c.hidden_size % c.num_attention_heads != 0) {
-        return Status::InvalidArgument("num_attention_heads: " + std::to_string(c.num_attention_heads) +
-                                       " does not divide hidden_size " + std::to_string(c.hidden_size) +
-                                       " and head_dim is not given");
+    if (reader.Find("head_dim") != nullptr) {
+        ACT_RETURN_IF_ERROR(reader.PositiveInt("head_dim", c.head_dim));
+    } else if (c.hidden_size % c.num_attention_heads != 0) {
+        // transformers derives hidden_size // heads and would silently truncate.
+        return Status::InvalidArgument(
+            "hidden_size: " + std::to_string(c.hidden_size) + " is not divisible by " +
+            "num_attention_heads (" + std::to_string(c.num_attention_heads) +
+            "), so head_dim cannot be derived; give head_dim explicitly");
+    } else {
+        c.head_dim = c.hidden_size / c.num_attention_heads;
     }
-    c.head_dim = c.hidden_size / c.num_attention_heads;  // derived when absent
-    ACT_RETURN_IF_ERROR(reader.OptionalPositiveInt("head_dim", c.head_dim));
     ACT_RETURN_IF_ERROR(reader.OptionalNumber("rms_norm_eps", c.rms_norm_eps));
     ACT_RETURN_IF_ERROR(reader.PositiveInt("max_position_embeddings", c.max_position_embeddings));
     ACT_RETURN_IF_ERROR(reader.PositiveInt("vocab_size", c.vocab_size));
@@ -187,8 +287,9 @@ Result<LlamaConfig> ParseLlamaConfig(const JsonValue& json) {
     ACT_RETURN_IF_ERROR(reader.TokenIds("bos_token_id", c.bos_token_ids));
     ACT_RETURN_IF_ERROR(reader.TokenIds("eos_token_id", c.eos_token_ids));
     ACT_RETURN_IF_ERROR(reader.OptionalNumber("initializer_range", c.initializer_range));
+    ACT_RETURN_IF_ERROR(ParseDtype(reader, c.dtype));
 
-    // RoPE: rope_theta + rope_scaling (transformers 4.x), or rope_parameters (v5) holding both.
+    // RoPE: rope_theta + rope_scaling (transformers 4.x), or v5's rope_parameters holding both.
     ACT_RETURN_IF_ERROR(reader.OptionalNumber("rope_theta", c.rope_theta));
     if (const JsonValue* scaling = reader.Find("rope_scaling")) {
         ACT_RETURN_IF_ERROR(ParseRopeScaling(*scaling, "rope_scaling", c.rope_scaling));
@@ -198,80 +299,40 @@ Result<LlamaConfig> ParseLlamaConfig(const JsonValue& json) {
                                 .OptionalNumber("rope_theta", c.rope_theta));
     }
 
-    // The checkpoint's dtype: `torch_dtype` (4.x) or `dtype` (v5). Absent means bfloat16 here:
-    // actcache computes in bf16 by default whatever the file says.
-    const char* dtype_key = reader.Find("dtype") != nullptr ? "dtype" : "torch_dtype";
-    if (const JsonValue* dtype = reader.Find(dtype_key)) {
-        const std::string name = dtype->is_string() ? dtype->as_string() : "";
-        if (name == "bfloat16") {
-            c.dtype = ConfigDtype::kBfloat16;
-        } else if (name == "float16") {
-            c.dtype = ConfigDtype::kFloat16;
-        } else if (name == "float32") {
-            c.dtype = ConfigDtype::kFloat32;
-        } else {
-            return Status::InvalidArgument(std::string(dtype_key) + ": " + SerializeJson(*dtype) +
-                                           " is not one of \"bfloat16\", \"float16\", \"float32\"");
-        }
-    }
     ACT_RETURN_IF_ERROR(ValidateLlamaConfig(c));
     return c;
 }
 
 Status ValidateLlamaConfig(const LlamaConfig& c) {
-    auto positive = [](const char* key, std::int64_t value) {
-        return value > 0 ? Status::Ok()
-                         : Status::InvalidArgument(std::string(key) + ": must be > 0, found " +
-                                                   std::to_string(value));
-    };
-    ACT_RETURN_IF_ERROR(positive("hidden_size", c.hidden_size));
-    ACT_RETURN_IF_ERROR(positive("intermediate_size", c.intermediate_size));
-    ACT_RETURN_IF_ERROR(positive("num_hidden_layers", c.num_hidden_layers));
-    ACT_RETURN_IF_ERROR(positive("num_attention_heads", c.num_attention_heads));
-    ACT_RETURN_IF_ERROR(positive("num_key_value_heads", c.num_key_value_heads));
-    ACT_RETURN_IF_ERROR(positive("head_dim", c.head_dim));
-    ACT_RETURN_IF_ERROR(positive("max_position_embeddings", c.max_position_embeddings));
-    ACT_RETURN_IF_ERROR(positive("vocab_size", c.vocab_size));
+    ACT_RETURN_IF_ERROR(RequirePositive("hidden_size", c.hidden_size));
+    ACT_RETURN_IF_ERROR(RequirePositive("intermediate_size", c.intermediate_size));
+    ACT_RETURN_IF_ERROR(RequirePositive("num_hidden_layers", c.num_hidden_layers));
+    ACT_RETURN_IF_ERROR(RequirePositive("num_attention_heads", c.num_attention_heads));
+    ACT_RETURN_IF_ERROR(RequirePositive("num_key_value_heads", c.num_key_value_heads));
+    ACT_RETURN_IF_ERROR(RequirePositive("head_dim", c.head_dim));
+    ACT_RETURN_IF_ERROR(RequirePositive("max_position_embeddings", c.max_position_embeddings));
+    ACT_RETURN_IF_ERROR(RequirePositive("vocab_size", c.vocab_size));
+    // GQA: each kv head serves H / Hkv query heads (spec §4.4).
     if (c.num_attention_heads % c.num_key_value_heads != 0) {
-        return Status::InvalidArgument("num_key_value_heads: " + std::to_string(c.num_key_value_heads) +
-                                       " does not divide num_attention_heads " +
-                                       std::to_string(c.num_attention_heads));
+        return OutOfRange(
+            "num_key_value_heads",
+            "a divisor of num_attention_heads (" + std::to_string(c.num_attention_heads) + ")",
+            std::to_string(c.num_key_value_heads));
     }
+    // RoPE rotates the two halves of each head vector against each other (spec §4.3).
     if (c.head_dim % 2 != 0) {
-        return Status::InvalidArgument("head_dim: must be even (RoPE rotates pairs), found " +
-                                       std::to_string(c.head_dim));
+        return OutOfRange("head_dim", "even (RoPE rotates halves)", std::to_string(c.head_dim));
     }
-    if (!(c.rms_norm_eps > 0)) {
-        return Status::InvalidArgument("rms_norm_eps: must be > 0, found " + std::to_string(c.rms_norm_eps));
-    }
-    if (!(c.rope_theta > 0)) {
-        return Status::InvalidArgument("rope_theta: must be > 0, found " + std::to_string(c.rope_theta));
-    }
-    if (!(c.initializer_range >= 0)) {
-        return Status::InvalidArgument("initializer_range: must be >= 0");
-    }
-    const RopeScaling& s = c.rope_scaling;
-    if (s.type != RopeScalingType::kNone && !(s.factor > 0)) {
-        return Status::InvalidArgument("rope_scaling.factor: must be > 0, found " + std::to_string(s.factor));
-    }
-    if (s.type == RopeScalingType::kLlama3) {
-        if (!(s.low_freq_factor > 0)) {
-            return Status::InvalidArgument("rope_scaling.low_freq_factor: must be > 0");
-        }
-        if (!(s.high_freq_factor > s.low_freq_factor)) {
-            return Status::InvalidArgument(
-                "rope_scaling.high_freq_factor: must be greater than low_freq_factor");
-        }
-        ACT_RETURN_IF_ERROR(positive("rope_scaling.original_max_position_embeddings",
-                                     s.original_max_position_embeddings));
-    }
+    ACT_RETURN_IF_ERROR(RequirePositiveNumber("rms_norm_eps", c.rms_norm_eps));
+    ACT_RETURN_IF_ERROR(RequirePositiveNumber("rope_theta", c.rope_theta));
+    ACT_RETURN_IF_ERROR(RequireNonNegativeNumber("initializer_range", c.initializer_range));
+    ACT_RETURN_IF_ERROR(ValidateRopeScaling(c.rope_scaling, "rope_scaling"));
     for (const auto& [key, ids] : {std::pair{"bos_token_id", &c.bos_token_ids},
                                    std::pair{"eos_token_id", &c.eos_token_ids}}) {
         for (std::int64_t id : *ids) {
             if (id < 0 || id >= c.vocab_size) {
-                return Status::InvalidArgument(std::string(key) + ": " + std::to_string(id) +
-                                               " is outside the vocabulary (vocab_size " +
-                                               std::to_string(c.vocab_size) + ")");
+                return OutOfRange(key, "in [0, vocab_size " + std::to_string(c.vocab_size) + ")",
+                                  std::to_string(id));
             }
         }
     }
@@ -279,6 +340,7 @@ Status ValidateLlamaConfig(const LlamaConfig& c) {
 }
 
 Result<LlamaConfig> LoadLlamaConfig(const std::string& path) {
+    // ReadFileToString's messages already start with the path.
     ACT_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
     Result<JsonValue> json = ParseJson(text);
     if (!json.ok()) return json.status().WithContext(path);
@@ -287,18 +349,9 @@ Result<LlamaConfig> LoadLlamaConfig(const std::string& path) {
     return config;
 }
 
-namespace {
-JsonValue TokenIdsJson(const std::vector<std::int64_t>& ids) {
-    if (ids.empty()) return JsonValue();
-    if (ids.size() == 1) return JsonValue::Integer(ids.front());
-    JsonValue list = JsonValue::Array();
-    for (std::int64_t id : ids) list.Append(JsonValue::Integer(id));
-    return list;
-}
-}  // namespace
-
 JsonValue LlamaConfigToJson(const LlamaConfig& c) {
-    // Keys in the alphabetical order transformers writes them.
+    // Keys in the alphabetical order transformers writes them (sort_keys=True). Floats go through
+    // JsonValue::Number so they print as 500000.0 / 1e-05, ints through JsonValue::Integer.
     JsonValue json = JsonValue::Object();
     json.Set("architectures", JsonValue::Array()).Append(JsonValue::String("LlamaForCausalLM"));
     json.Set("attention_bias", JsonValue::Bool(false));
@@ -330,8 +383,8 @@ JsonValue LlamaConfigToJson(const LlamaConfig& c) {
             scaling.Set("original_max_position_embeddings",
                         JsonValue::Integer(s.original_max_position_embeddings));
         }
-        scaling.Set("rope_type",
-                    JsonValue::String(s.type == RopeScalingType::kLlama3 ? "llama3" : "linear"));
+        const char* type = s.type == RopeScalingType::kLlama3 ? "llama3" : "linear";
+        scaling.Set("rope_type", JsonValue::String(type));
     }
     json.Set("rope_theta", JsonValue::Number(c.rope_theta));
     json.Set("tie_word_embeddings", JsonValue::Bool(c.tie_word_embeddings));
