@@ -93,15 +93,15 @@ Status Forward(const ForwardCommandOptions& options) {
                              model::ForwardOptions{.hooks = sites, .max_batch = 1, .max_tokens = T}));
     ACT_RETURN_IF_ERROR(forward->Run(tokens, 1, T));
 
-    if (sites.size() == 1) {
-        return WriteCapture(options.out, forward->capture(0), T, forward->capture_width(0),
-                            options.raw);
-    }
-    ACT_RETURN_IF_ERROR(CreateDirectories(options.out));
+    const bool one_file = sites.size() == 1;
+    if (!one_file) ACT_RETURN_IF_ERROR(CreateDirectories(options.out));
     for (std::size_t i = 0; i < sites.size(); ++i) {
-        ACT_RETURN_IF_ERROR(WriteCapture(options.out + "/" + options.hooks[i] + ".npy",
-                                         forward->capture(i), T, forward->capture_width(i),
-                                         options.raw));
+        const std::string path = one_file ? options.out : options.out + "/" + options.hooks[i] + ".npy";
+        ACT_RETURN_IF_ERROR(
+            WriteCapture(path, forward->capture(i), T, forward->capture_width(i), options.raw));
+        std::printf("%s: %s [%lld, %lld] %s\n", path.c_str(), sites[i].name.c_str(),
+                    static_cast<long long>(T), static_cast<long long>(forward->capture_width(i)),
+                    options.raw ? "uint16 (bf16 bits)" : "float32");
     }
     return Status::Ok();
 }
