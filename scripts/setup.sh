@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config   # toolchain
   clang                              # second compiler: determinism check, fuzz targets
   libcli11-dev                       # command-line parsing
+  libzstd-dev zlib1g-dev zstd        # corpus decompression (zstd CLI: test data)
   googletest libgtest-dev libgmock-dev  # tests
   libbenchmark-dev                   # bench/
   python3                            # test oracle (Python's json module)
