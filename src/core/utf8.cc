@@ -1,5 +1,7 @@
 #include "core/utf8.h"
 
+#include <cstring>
+
 namespace actcache {
 namespace {
 
@@ -63,7 +65,16 @@ std::string ReplaceInvalidUtf8(std::string_view bytes, std::int64_t* replacement
 
 bool IsValidUtf8(std::string_view bytes) {
     std::size_t subpart = 0;
-    for (std::size_t i = 0; i < bytes.size();) {
+    std::size_t i = 0;
+    while (i < bytes.size()) {
+        // ASCII fast path: eight bytes at a time while none has its high bit set.
+        while (i + 8 <= bytes.size()) {
+            std::uint64_t word;
+            std::memcpy(&word, bytes.data() + i, 8);
+            if ((word & 0x8080808080808080ull) != 0) break;
+            i += 8;
+        }
+        if (i >= bytes.size()) break;
         const std::size_t length = ValidSequenceLength(bytes, i, &subpart);
         if (length == 0) return false;
         i += length;

@@ -1,12 +1,13 @@
 #include "corpus/document_reader.h"
 
 #include "core/json.h"
+#include "core/json_field.h"
 #include "core/utf8.h"
 
 namespace actcache::corpus {
 namespace {
 
-bool IsBlank(const std::string& line) {
+bool IsBlank(std::string_view line) {
     return line.find_first_not_of(" \t\r") == std::string::npos;
 }
 
@@ -48,8 +49,8 @@ Result<bool> DocumentReader::OpenNextFile() {
     return true;
 }
 
-Status DocumentReader::BadRecord(const std::string& what, const std::string& line) {
-    std::string head = line.substr(0, 80);
+Status DocumentReader::BadRecord(const std::string& what, std::string_view line) {
+    std::string_view head = line.substr(0, 80);
     std::string shown;
     AppendJsonString(ReplaceInvalidUtf8(head), shown);
     return Status::InvalidArgument(stream_->name() + ":" + std::to_string(lines_->line_number()) +
@@ -58,30 +59,31 @@ Status DocumentReader::BadRecord(const std::string& what, const std::string& lin
 
 Result<bool> DocumentReader::NextJsonl(Document& document) {
     while (true) {
-        ACT_ASSIGN_OR_RETURN(bool more, lines_->Next(line_));
+        ACT_ASSIGN_OR_RETURN(bool more, lines_->Next(&line_));
         if (!more) return false;
         if (IsBlank(line_)) continue;
         const std::int64_t doc_id = counters_.records++;
+        // Python decodes the whole line with errors="replace" before parsing. Valid lines (nearly
+        // all) are parsed in place; the scanner validates the UTF-8 of every string, so only a
+        // line it rejects needs the separate check, and is repaired and parsed again.
         std::int64_t replaced = 0;
-        const std::string decoded = ReplaceInvalidUtf8(line_, &replaced);
-        Result<JsonValue> json = ParseJson(decoded);
+        std::string repaired;
+        JsonType type = JsonType::kNull;
+        Result<JsonFieldLookup> lookup =
+            ExtractJsonStringField(line_, field_path_, &document.text, &type);
+        if (!lookup.ok() && !IsValidUtf8(line_)) {
+            repaired = ReplaceInvalidUtf8(line_, &replaced);
+            lookup = ExtractJsonStringField(repaired, field_path_, &document.text, &type);
+        }
         Status problem;
-        const JsonValue* field = nullptr;
-        if (!json.ok()) {
-            problem = BadRecord("invalid JSON (" + json.status().message() + ")", line_);
-        } else {
-            field = &*json;
-            for (const std::string& key : field_path_) {
-                field = field->is_object() ? field->Find(key) : nullptr;
-                if (field == nullptr) break;
-            }
-            if (field == nullptr) {
-                problem = BadRecord("field '" + options_.text_field + "' is missing", line_);
-            } else if (!field->is_string()) {
-                problem = BadRecord("field '" + options_.text_field + "' is a " +
-                                        std::string(JsonTypeName(field->type())) + ", not a string",
-                                    line_);
-            }
+        if (!lookup.ok()) {
+            problem = BadRecord("invalid JSON (" + lookup.status().message() + ")", line_);
+        } else if (*lookup == JsonFieldLookup::kMissing) {
+            problem = BadRecord("field '" + options_.text_field + "' is missing", line_);
+        } else if (*lookup == JsonFieldLookup::kNotString) {
+            problem = BadRecord("field '" + options_.text_field + "' is a " +
+                                    std::string(JsonTypeName(type)) + ", not a string",
+                                line_);
         }
         if (!problem.ok()) {
             if (options_.on_bad_record == BadRecordPolicy::kError) return problem;
@@ -93,7 +95,6 @@ Result<bool> DocumentReader::NextJsonl(Document& document) {
             counters_.invalid_utf8_replacements += replaced;
         }
         document.doc_id = doc_id;
-        document.text = field->as_string();
         return true;
     }
 }

@@ -64,7 +64,7 @@ public:
 private:
     Result<bool> OpenNextFile();
     Result<bool> NextJsonl(Document& document);
-    Status BadRecord(const std::string& what, const std::string& line);
+    Status BadRecord(const std::string& what, std::string_view line);
 
     std::vector<std::string> files_;
     DocumentReaderOptions options_;
@@ -72,7 +72,7 @@ private:
     std::unique_ptr<ByteStream> stream_;
     std::unique_ptr<LineReader> lines_;
     bool text_format_ = false;
-    std::string line_;
+    std::string_view line_;  // the current line (owned by lines_)
     std::vector<std::string> field_path_;
     CorpusCounters counters_;
 };
