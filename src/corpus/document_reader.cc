@@ -16,6 +16,7 @@ bool EndsWith(const std::string& text, std::string_view suffix) {
 }
 
 bool IsTextFile(std::string path) {
+    path = path.substr(0, path.find('?'));  // a URL's query string is not part of the name
     for (std::string_view compression : {".zst", ".gz"}) {
         if (EndsWith(path, compression)) path.resize(path.size() - compression.size());
     }
@@ -40,7 +41,7 @@ Result<bool> DocumentReader::OpenNextFile() {
     stream_.reset();
     if (next_file_ >= files_.size()) return false;
     const std::string& path = files_[next_file_++];
-    ACT_ASSIGN_OR_RETURN(std::unique_ptr<ByteStream> raw, OpenFileStream(path));
+    ACT_ASSIGN_OR_RETURN(std::unique_ptr<ByteStream> raw, OpenSourceStream(path));
     ACT_ASSIGN_OR_RETURN(stream_, OpenDecompressed(std::move(raw)));
     text_format_ = options_.format == CorpusFormat::kText ||
                    (options_.format == CorpusFormat::kAuto && IsTextFile(path));

@@ -50,7 +50,8 @@ struct CorpusCounters {
 // One owner, not thread-safe.
 class DocumentReader {
 public:
-    // `files` as ExpandSources returns them; nothing is opened until the first Next.
+    // `files` as ExpandSources returns them (paths, "-", URLs); nothing is opened until the
+    // first Next.
     DocumentReader(std::vector<std::string> files, DocumentReaderOptions options);
 
     // The next document, or false at the end of the corpus. Errors name file and line:

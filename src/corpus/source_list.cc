@@ -10,7 +10,7 @@ namespace actcache::corpus {
 Result<std::vector<std::string>> ExpandSources(const std::vector<std::string>& specs) {
     std::vector<std::string> files;
     for (const std::string& spec : specs) {
-        if (spec == "-") {
+        if (spec == "-" || spec.starts_with("http://") || spec.starts_with("https://")) {
             files.push_back(spec);
             continue;
         }

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "corpus/source_list.h"
+#include "support/http_test_server.h"
 #include "support/temp_dir.h"
 
 namespace actcache::corpus {
@@ -166,6 +167,34 @@ TEST(SourceListTest, MissingPathsAndEmptyGlobsAreErrors) {
     auto stdin_only = ExpandSources({"-"});
     ASSERT_TRUE(stdin_only.ok());
     EXPECT_EQ(*stdin_only, std::vector<std::string>{"-"});
+}
+
+}  // namespace
+}  // namespace actcache::corpus
+
+namespace actcache::corpus {
+namespace {
+
+// A URL source whose connection drops mid-file must yield exactly the documents of the file.
+TEST(DocumentReaderUrlTest, DroppedConnectionsResumeToTheSameDocuments) {
+    testing::TempDir dir;
+    std::string jsonl;
+    for (int i = 0; i < 3000; ++i) {
+        jsonl += "{\"text\": \"document " + std::to_string(i) + " caf\\u00e9 with some words\"}\n";
+    }
+    testing::WriteFile(dir.File("plain.jsonl"), jsonl);
+    ASSERT_EQ(std::system(("zstd -q -c " + dir.File("plain.jsonl") + " > " + dir.File("c.jsonl.zst")).c_str()), 0);
+    auto local = ReadAll({dir.File("c.jsonl.zst")});
+    const std::string drop_after =
+        std::to_string(std::filesystem::file_size(dir.File("c.jsonl.zst")) / 3);
+    testing::TestHttpServer server(dir.path(), {"--faults", "2", "--drop-after", drop_after});
+    auto remote = ReadAll({server.Url("c.jsonl.zst")});
+    ASSERT_EQ(remote.size(), local.size());
+    for (std::size_t i = 0; i < local.size(); ++i) {
+        ASSERT_EQ(remote[i].doc_id, local[i].doc_id);
+        ASSERT_EQ(remote[i].text, local[i].text);
+    }
+    EXPECT_THAT(server.Log(), HasSubstr("bytes=" + drop_after + "-"));
 }
 
 }  // namespace

@@ -1,0 +1,108 @@
+"""A local HTTP file server for actcache's tests, with faults on request.
+
+Serves files under --root on 127.0.0.1 (port chosen by the OS, written to --port-file) with
+ETag, Range ("bytes=N-" and "bytes=N-M") and If-Range. Faults, applied to the first --faults
+GET requests (counted over the server's life):
+  --drop-after N     send full headers, then N body bytes, then close the connection
+  --status S         answer with status S (and Retry-After if --retry-after is given)
+  --ignore-range     always answer 200 with the whole file
+Each request is appended to --log as "GET <path> <Range header or ->".
+Stops on SIGTERM. Only for tests: it binds 127.0.0.1 and serves nothing else.
+"""
+import argparse
+import email.utils
+import http.server
+import os
+import signal
+import sys
+import threading
+
+args = None
+counter_lock = threading.Lock()
+request_count = 0
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *unused):
+        pass
+
+    def do_GET(self):
+        global request_count
+        with counter_lock:
+            request_count += 1
+            faulty = request_count <= args.faults
+        range_header = self.headers.get("Range")
+        if args.log:
+            with open(args.log, "a") as log:
+                log.write("GET %s %s\n" % (self.path, range_header or "-"))
+        path = os.path.join(args.root, self.path.lstrip("/").split("?")[0])
+        if not os.path.isfile(path):
+            self.send_error_body(404)
+            return
+        if faulty and args.status:
+            self.send_error_body(args.status)
+            return
+        with open(path, "rb") as f:
+            data = f.read()
+        etag = '"%d-%d"' % (len(data), int(os.path.getmtime(path)))
+        start = 0
+        partial = False
+        if range_header and not args.ignore_range:
+            if_range = self.headers.get("If-Range")
+            if if_range is None or if_range == etag:
+                spec = range_header.split("=", 1)[1]
+                first, _, last = spec.partition("-")
+                start = int(first)
+                end = int(last) + 1 if last else len(data)
+                partial = True
+        end = len(data) if not partial else end
+        body = data[start:end]
+        self.send_response(206 if partial else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
+        self.send_header("Accept-Ranges", "bytes")
+        if partial:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end - 1, len(data)))
+        self.end_headers()
+        if faulty and args.drop_after is not None:
+            self.wfile.write(body[:args.drop_after])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self.wfile.write(body)
+
+    def send_error_body(self, status):
+        body = b"error"
+        self.send_response(status)
+        if status in (429, 503) and args.retry_after is not None:
+            self.send_header("Retry-After", str(args.retry_after))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def main():
+    global args
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--port-file", required=True)
+    parser.add_argument("--log")
+    parser.add_argument("--faults", type=int, default=0)
+    parser.add_argument("--drop-after", type=int)
+    parser.add_argument("--status", type=int)
+    parser.add_argument("--retry-after", type=int)
+    parser.add_argument("--ignore-range", action="store_true")
+    args = parser.parse_args()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    signal.signal(signal.SIGTERM, lambda *unused: sys.exit(0))
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write(str(server.server_address[1]))
+    os.rename(args.port_file + ".tmp", args.port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
