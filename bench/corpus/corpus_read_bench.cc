@@ -49,7 +49,7 @@ void BM_CorpusRead_Documents(benchmark::State& state) {
     const Corpus& corpus = EnsureCorpus();
     std::int64_t documents = 0;
     for (auto _ : state) {
-        actcache::corpus::DocumentReader reader({corpus.path}, {});
+        actcache::corpus::DocumentReader reader({actcache::corpus::Source{corpus.path, {}}}, {});
         actcache::corpus::Document document;
         while (true) {
             auto more = reader.Next(document);

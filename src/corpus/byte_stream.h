@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -26,15 +27,13 @@ public:
 // Opens a local file for reading; "-" is standard input. NotFound/IOError name the path.
 Result<std::unique_ptr<ByteStream>> OpenFileStream(const std::string& path);
 
-// Opens an http(s) URL as a stream that resumes with Range requests when the connection drops
-// (http/get_stream.h; default retry policy).
-Result<std::unique_ptr<ByteStream>> OpenUrlStream(const std::string& url);
+// Opens an http(s) URL, sending `headers`, as a stream that resumes with Range requests when
+// the connection drops (http/get_stream.h; default retry policy).
+Result<std::unique_ptr<ByteStream>> OpenUrlStream(const std::string& url,
+                                                  std::vector<std::string> headers);
 
 // True for "http://..." and "https://...".
-bool IsUrl(const std::string& source);
-
-// A source as ExpandSources lists it: a URL, "-", or a local file.
-Result<std::unique_ptr<ByteStream>> OpenSourceStream(const std::string& source);
+bool IsUrl(const std::string& location);
 
 // Wraps `stream` so that its first bytes, which the caller has already read into `prefix`, are
 // read again first (used to sniff magic bytes without seeking).

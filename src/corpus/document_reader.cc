@@ -25,8 +25,8 @@ bool IsTextFile(std::string path) {
 
 }  // namespace
 
-DocumentReader::DocumentReader(std::vector<std::string> files, DocumentReaderOptions options)
-    : files_(std::move(files)), options_(std::move(options)) {
+DocumentReader::DocumentReader(std::vector<Source> sources, DocumentReaderOptions options)
+    : files_(std::move(sources)), options_(std::move(options)) {
     std::size_t start = 0;
     while (true) {
         const std::size_t dot = options_.text_field.find('.', start);
@@ -40,8 +40,14 @@ Result<bool> DocumentReader::OpenNextFile() {
     lines_.reset();
     stream_.reset();
     if (next_file_ >= files_.size()) return false;
-    const std::string& path = files_[next_file_++];
-    ACT_ASSIGN_OR_RETURN(std::unique_ptr<ByteStream> raw, OpenSourceStream(path));
+    const Source& source = files_[next_file_++];
+    const std::string& path = source.location;
+    std::unique_ptr<ByteStream> raw;
+    if (IsUrl(path)) {
+        ACT_ASSIGN_OR_RETURN(raw, OpenUrlStream(path, source.headers));
+    } else {
+        ACT_ASSIGN_OR_RETURN(raw, OpenFileStream(path));
+    }
     ACT_ASSIGN_OR_RETURN(stream_, OpenDecompressed(std::move(raw)));
     text_format_ = options_.format == CorpusFormat::kText ||
                    (options_.format == CorpusFormat::kAuto && IsTextFile(path));

@@ -14,6 +14,7 @@
 #include "core/status.h"
 #include "corpus/byte_stream.h"
 #include "corpus/line_reader.h"
+#include "corpus/source_list.h"
 
 namespace actcache::corpus {
 
@@ -50,9 +51,8 @@ struct CorpusCounters {
 // One owner, not thread-safe.
 class DocumentReader {
 public:
-    // `files` as ExpandSources returns them (paths, "-", URLs); nothing is opened until the
-    // first Next.
-    DocumentReader(std::vector<std::string> files, DocumentReaderOptions options);
+    // `sources` as ExpandSources returns them; nothing is opened until the first Next.
+    DocumentReader(std::vector<Source> sources, DocumentReaderOptions options);
 
     // The next document, or false at the end of the corpus. Errors name file and line:
     // "<file>:<line>: invalid JSON (line 1, column 9: ...): {\"text\": ..." (the first bytes of
@@ -67,7 +67,7 @@ private:
     Result<bool> NextJsonl(Document& document);
     Status BadRecord(const std::string& what, std::string_view line);
 
-    std::vector<std::string> files_;
+    std::vector<Source> files_;
     DocumentReaderOptions options_;
     std::size_t next_file_ = 0;
     std::unique_ptr<ByteStream> stream_;

@@ -17,17 +17,17 @@ private:
 
 }  // namespace
 
-bool IsUrl(const std::string& source) {
-    return source.starts_with("http://") || source.starts_with("https://");
+bool IsUrl(const std::string& location) {
+    return location.starts_with("http://") || location.starts_with("https://");
 }
 
-Result<std::unique_ptr<ByteStream>> OpenUrlStream(const std::string& url) {
-    ACT_ASSIGN_OR_RETURN(std::unique_ptr<http::GetStream> stream, http::GetStream::Open(url, {}));
+Result<std::unique_ptr<ByteStream>> OpenUrlStream(const std::string& url,
+                                                  std::vector<std::string> headers) {
+    http::GetOptions options;
+    options.headers = std::move(headers);
+    ACT_ASSIGN_OR_RETURN(std::unique_ptr<http::GetStream> stream,
+                         http::GetStream::Open(url, std::move(options)));
     return std::unique_ptr<ByteStream>(new UrlStream(std::move(stream)));
-}
-
-Result<std::unique_ptr<ByteStream>> OpenSourceStream(const std::string& source) {
-    return IsUrl(source) ? OpenUrlStream(source) : OpenFileStream(source);
 }
 
 }  // namespace actcache::corpus

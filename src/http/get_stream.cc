@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 namespace actcache::http {
 
@@ -25,6 +27,7 @@ struct GetStream::Transfer {
     const std::string* expected_etag = nullptr;
 
     // Response headers (reset at every status line: redirects produce several responses).
+    std::vector<std::pair<std::string, std::string>> headers_seen;  // lower-case name, value
     std::string etag;
     std::string content_range;
     std::int64_t retry_after_ms = 0;
@@ -60,7 +63,14 @@ bool HeaderIs(std::string_view line, std::string_view name) {
 std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<GetStream::Transfer*>(user);
     const std::string_view line(data, size * count);
+    const std::size_t colon = line.find(':');
+    if (colon != std::string_view::npos && !line.starts_with("HTTP/")) {
+        std::string name(line.substr(0, colon));
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        t->headers_seen.emplace_back(std::move(name), std::string(Trim(line.substr(colon + 1))));
+    }
     if (line.starts_with("HTTP/")) {
+        t->headers_seen.clear();
         t->etag.clear();
         t->content_range.clear();
         t->retry_after_ms = 0;
@@ -190,6 +200,14 @@ Status GetStream::StartTransfer() {
     curl_multi_add_handle(t->multi, easy);
     transfer_ = std::move(t);
     return Status::Ok();
+}
+
+std::string GetStream::ResponseHeader(std::string_view lowercase_name) const {
+    if (transfer_ == nullptr) return "";
+    for (const auto& [name, value] : transfer_->headers_seen) {
+        if (name == lowercase_name) return value;
+    }
+    return "";
 }
 
 Status GetStream::HandleEnd(bool* finished) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ public:
     Result<std::size_t> Read(std::span<std::byte> out);
 
     const std::string& url() const { return url_; }
+    // A header of the response being read (name in lower case), "" when absent. Valid once the
+    // first Read has returned; after redirects, the final response's.
+    std::string ResponseHeader(std::string_view lowercase_name) const;
     // Requests made after the first (resumptions and retries).
     int retries() const { return attempt_; }
     std::uint64_t bytes_delivered() const { return delivered_; }

@@ -17,7 +17,7 @@ using ::testing::HasSubstr;
 
 std::vector<Document> ReadAll(const std::vector<std::string>& specs, DocumentReaderOptions options = {},
                               CorpusCounters* counters = nullptr, Status* error = nullptr) {
-    auto files = ExpandSources(specs);
+    auto files = ExpandSources(specs, hub::HubSettings{});
     EXPECT_TRUE(files.ok()) << files.status().message();
     DocumentReader reader(*files, options);
     std::vector<Document> documents;
@@ -160,13 +160,14 @@ TEST(DocumentReaderTest, VeryLongLinesAreRead) {
 
 TEST(SourceListTest, MissingPathsAndEmptyGlobsAreErrors) {
     testing::TempDir dir;
-    EXPECT_THAT(ExpandSources({dir.File("nope.jsonl")}).status().message(),
+    EXPECT_THAT(ExpandSources({dir.File("nope.jsonl")}, {}).status().message(),
                 HasSubstr("nope.jsonl: no such file or directory"));
-    EXPECT_THAT(ExpandSources({dir.File("*.zst")}).status().message(),
+    EXPECT_THAT(ExpandSources({dir.File("*.zst")}, {}).status().message(),
                 HasSubstr("no files match this pattern"));
-    auto stdin_only = ExpandSources({"-"});
+    auto stdin_only = ExpandSources({"-"}, {});
     ASSERT_TRUE(stdin_only.ok());
-    EXPECT_EQ(*stdin_only, std::vector<std::string>{"-"});
+    ASSERT_EQ(stdin_only->size(), 1u);
+    EXPECT_EQ((*stdin_only)[0].location, "-");
 }
 
 }  // namespace
@@ -195,6 +196,61 @@ TEST(DocumentReaderUrlTest, DroppedConnectionsResumeToTheSameDocuments) {
         ASSERT_EQ(remote[i].text, local[i].text);
     }
     EXPECT_THAT(server.Log(), HasSubstr("bytes=" + drop_after + "-"));
+}
+
+}  // namespace
+}  // namespace actcache::corpus
+
+namespace actcache::corpus {
+namespace {
+
+// A Pile-shaped dataset on a local Hub: the shorthand ORG/NAME reads train/*.jsonl.zst in path
+// order through the tree API and resolve redirects, with the token; doc ids continue across
+// files; hf://datasets/... selects by glob.
+TEST(DocumentReaderHubTest, StreamsADatasetByNameFromTheHub) {
+    testing::TempDir repo;
+    std::filesystem::create_directories(repo.File("train"));
+    for (int shard = 0; shard < 3; ++shard) {
+        std::string jsonl;
+        for (int i = 0; i < 4; ++i) {
+            jsonl += "{\"text\": \"shard " + std::to_string(shard) + " doc " + std::to_string(i) +
+                     "\", \"meta\": {\"pile_set_name\": \"Pile-CC\"}}\n";
+        }
+        testing::WriteFile(repo.File("plain"), jsonl);
+        const std::string target = repo.File("train/0" + std::to_string(2 - shard) + ".jsonl.zst");
+        ASSERT_EQ(std::system(("zstd -q -c " + repo.File("plain") + " > " + target).c_str()), 0);
+    }
+    std::filesystem::remove(repo.File("plain"));
+    testing::WriteFile(repo.File("val.jsonl"), "{\"text\": \"validation\"}\n");
+    testing::TestHttpServer server(repo.path(), {"--hub-repo", "org/pile", "--require-token", "tok"});
+    hub::HubSettings settings;
+    settings.endpoint = server.Url("").substr(0, server.Url("").size() - 1);
+    settings.token = "tok";
+
+    auto sources = ExpandSources({"org/pile"}, settings);
+    ASSERT_TRUE(sources.ok()) << sources.status().message();
+    ASSERT_EQ(sources->size(), 3u);
+    EXPECT_THAT((*sources)[0].location, HasSubstr("/datasets/org/pile/resolve/main/train/00.jsonl.zst"));
+    DocumentReader reader(*sources, {});
+    std::vector<Document> documents;
+    Document document;
+    while (true) {
+        auto more = reader.Next(document);
+        ASSERT_TRUE(more.ok()) << more.status().message();
+        if (!*more) break;
+        documents.push_back(document);
+    }
+    ASSERT_EQ(documents.size(), 12u);
+    EXPECT_EQ(documents[0].text, "shard 2 doc 0");  // train/00 holds shard 2
+    EXPECT_EQ(documents[11].doc_id, 11);
+    EXPECT_EQ(documents[11].text, "shard 0 doc 3");
+
+    auto val = ExpandSources({"hf://datasets/org/pile/*.jsonl"}, settings);
+    ASSERT_TRUE(val.ok()) << val.status().message();
+    ASSERT_EQ(val->size(), 1u);
+    EXPECT_THAT((*val)[0].location, HasSubstr("val.jsonl"));
+    EXPECT_THAT(ExpandSources({"hf://datasets/org/pile/test/*"}, settings).status().message(),
+                HasSubstr("matches 'test/*'"));
 }
 
 }  // namespace

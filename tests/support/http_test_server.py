@@ -7,12 +7,21 @@ GET requests (counted over the server's life):
   --status S         answer with status S (and Retry-After if --retry-after is given)
   --ignore-range     always answer 200 with the whole file
 Each request is appended to --log as "GET <path> <Range header or ->".
+
+Hub mode (--hub-repo ORG/NAME): --root holds the dataset repository's files, and the server
+answers like the Hugging Face Hub for it:
+  GET /api/datasets/ORG/NAME/tree/main?recursive=true   JSON pages of --page-size files with a
+                                                        Link: <...>; rel="next" header
+  GET /datasets/ORG/NAME/resolve/main/PATH              302 to /cdn/PATH (the file server)
+Other repositories and revisions are 404; with --require-token T both need
+"authorization: Bearer T" (401 otherwise), as for a private repository.
 Stops on SIGTERM. Only for tests: it binds 127.0.0.1 and serves nothing else.
 """
 import argparse
-import email.utils
 import http.server
+import json
 import os
+import urllib.parse
 import signal
 import sys
 import threading
@@ -37,7 +46,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if args.log:
             with open(args.log, "a") as log:
                 log.write("GET %s %s\n" % (self.path, range_header or "-"))
-        path = os.path.join(args.root, self.path.lstrip("/").split("?")[0])
+        if args.hub_repo and not self.path.startswith("/cdn/"):
+            self.serve_hub()
+            return
+        relative = urllib.parse.unquote(self.path.split("?")[0])
+        if relative.startswith("/cdn/"):
+            relative = relative[len("/cdn"):]
+        path = os.path.join(args.root, relative.lstrip("/"))
         if not os.path.isfile(path):
             self.send_error_body(404)
             return
@@ -74,6 +89,42 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.wfile.write(body)
 
+    def serve_hub(self):
+        if args.require_token and self.headers.get("authorization") != "Bearer " + args.require_token:
+            self.send_error_body(401)
+            return
+        parsed = urllib.parse.urlparse(self.path)
+        tree = "/api/datasets/%s/tree/main" % args.hub_repo
+        resolve = "/datasets/%s/resolve/main/" % args.hub_repo
+        if parsed.path == tree:
+            files = []
+            for folder, _, names in os.walk(args.root):
+                for name in names:
+                    full = os.path.join(folder, name)
+                    files.append({"type": "file", "oid": "0" * 40, "size": os.path.getsize(full),
+                                  "path": os.path.relpath(full, args.root)})
+            files.sort(key=lambda item: item["path"])
+            query = urllib.parse.parse_qs(parsed.query)
+            cursor = int(query.get("cursor", ["0"])[0])
+            page = files[cursor:cursor + args.page_size]
+            body = json.dumps(page).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            if cursor + args.page_size < len(files):
+                next_url = "http://127.0.0.1:%d%s?recursive=true&cursor=%d" % (
+                    self.server.server_address[1], tree, cursor + args.page_size)
+                self.send_header("Link", '<%s>; rel="next"' % next_url)
+            self.end_headers()
+            self.wfile.write(body)
+        elif parsed.path.startswith(resolve):
+            self.send_response(302)
+            self.send_header("Location", "/cdn/" + parsed.path[len(resolve):])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self.send_error_body(404)
+
     def send_error_body(self, status):
         body = b"error"
         self.send_response(status)
@@ -95,6 +146,9 @@ def main():
     parser.add_argument("--status", type=int)
     parser.add_argument("--retry-after", type=int)
     parser.add_argument("--ignore-range", action="store_true")
+    parser.add_argument("--hub-repo")
+    parser.add_argument("--page-size", type=int, default=2)
+    parser.add_argument("--require-token")
     args = parser.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     signal.signal(signal.SIGTERM, lambda *unused: sys.exit(0))
