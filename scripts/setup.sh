@@ -8,6 +8,7 @@ packages=(
   clang                              # second compiler: determinism check, fuzz targets
   libcli11-dev                       # command-line parsing
   libzstd-dev zlib1g-dev zstd        # corpus decompression (zstd CLI: test data)
+  libsnappy-dev                      # Parquet snappy pages
   libcurl4-openssl-dev ca-certificates  # HTTP(S): corpus URLs, later the Hub
   googletest libgtest-dev libgmock-dev  # tests
   libbenchmark-dev                   # bench/

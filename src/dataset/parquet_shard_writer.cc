@@ -1,0 +1,428 @@
+// Byte layout of a file (apache/parquet-format):
+//   "PAR1" | row group 0: column chunk doc_id, tok_pos, token_id, <activation columns>... |
+//   row group 1 ... | FileMetaData (Thrift compact) | uint32 LE footer length | "PAR1"
+// A column chunk is a run of data pages (v1): PageHeader (Thrift compact), then the page body,
+// compressed as a whole: [uint32 LE length + RLE repetition levels] (lists only),
+// uint32 LE length + RLE definition levels, PLAIN values.
+#include "dataset/parquet_shard_writer.h"
+
+#include <snappy-c.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <optional>
+
+#include "core/json.h"
+#include "dataset/thrift_compact.h"
+
+namespace actcache::dataset {
+
+using parquet::Codec;
+using parquet::PhysicalType;
+namespace field = parquet::field;
+
+struct ParquetShardWriter::ColumnChunkInfo {
+    PhysicalType type = PhysicalType::kInt64;
+    std::vector<std::string> path;  // path_in_schema
+    std::int64_t num_values = 0;    // level entries (= values, no nulls)
+    std::int64_t uncompressed_bytes = 0;
+    std::int64_t compressed_bytes = 0;
+    std::int64_t data_page_offset = 0;
+    std::string min_value, max_value;  // PLAIN encodings
+};
+
+struct ParquetShardWriter::RowGroupInfo {
+    std::vector<ColumnChunkInfo> columns;
+    std::int64_t num_rows = 0;
+    std::int64_t file_offset = 0;
+};
+
+namespace {
+
+void AppendVarint(std::string& out, std::uint64_t value) {
+    while (value >= 0x80) {
+        out += static_cast<char>((value & 0x7F) | 0x80);
+        value >>= 7;
+    }
+    out += static_cast<char>(value);
+}
+
+// One RLE run of the RLE/bit-packing hybrid: varint(count << 1), then the value in one byte
+// (level bit widths here are 1 or 2).
+void AppendRleRun(std::string& out, std::uint64_t count, std::uint8_t value) {
+    AppendVarint(out, count << 1);
+    out += static_cast<char>(value);
+}
+
+void AppendLengthPrefixed(std::string& out, const std::string& levels) {
+    const std::uint32_t length = static_cast<std::uint32_t>(levels.size());
+    out.append(reinterpret_cast<const char*>(&length), 4);  // little-endian host (x86-64)
+    out += levels;
+}
+
+template <typename T>
+std::string PlainBytes(T value) {
+    return std::string(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+Codec CodecOf(Compression compression) {
+    switch (compression) {
+        case Compression::kNone: return Codec::kUncompressed;
+        case Compression::kSnappy: return Codec::kSnappy;
+        case Compression::kZstd: return Codec::kZstd;
+        case Compression::kGzip: return Codec::kGzip;
+    }
+    return Codec::kUncompressed;
+}
+
+Result<std::string> Compress(Compression compression, int zstd_level, const std::string& input) {
+    std::string out;
+    switch (compression) {
+        case Compression::kNone: return input;
+        case Compression::kZstd: {
+            out.resize(ZSTD_compressBound(input.size()));
+            const std::size_t n = ZSTD_compress(out.data(), out.size(), input.data(), input.size(), zstd_level);
+            if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
+            out.resize(n);
+            return out;
+        }
+        case Compression::kSnappy: {
+            std::size_t n = snappy_max_compressed_length(input.size());
+            out.resize(n);
+            if (snappy_compress(input.data(), input.size(), out.data(), &n) != SNAPPY_OK) {
+                return Status::Internal("snappy compression failed");
+            }
+            out.resize(n);
+            return out;
+        }
+        case Compression::kGzip: {
+            z_stream z{};
+            deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+            out.resize(deflateBound(&z, input.size()) + 32);
+            z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+            z.avail_in = static_cast<uInt>(input.size());
+            z.next_out = reinterpret_cast<Bytef*>(out.data());
+            z.avail_out = static_cast<uInt>(out.size());
+            const int result = deflate(&z, Z_FINISH);
+            deflateEnd(&z);
+            if (result != Z_STREAM_END) return Status::Internal("gzip compression failed");
+            out.resize(z.total_out);
+            return out;
+        }
+    }
+    return input;
+}
+
+void AppendFeature(std::string& json, const std::string& name, const std::string& body) {
+    if (json.back() != '{') json += ", ";
+    AppendJsonString(name, json);
+    json += ": " + body;
+}
+
+}  // namespace
+
+std::string HuggingFaceFeaturesJson(const std::vector<ActivationColumn>& columns) {
+    std::string features = "{";
+    AppendFeature(features, "doc_id", R"({"dtype": "int64", "_type": "Value"})");
+    AppendFeature(features, "tok_pos", R"({"dtype": "int32", "_type": "Value"})");
+    AppendFeature(features, "token_id", R"({"dtype": "int32", "_type": "Value"})");
+    for (const ActivationColumn& column : columns) {
+        AppendFeature(features, column.name,
+                      R"({"feature": {"dtype": "uint16", "_type": "Value"}, "length": )" +
+                          std::to_string(column.width) + R"(, "_type": "List"})");
+    }
+    return R"({"info": {"features": )" + features + "}}}";
+}
+
+ParquetShardWriter::ParquetShardWriter(AtomicFile file, ParquetShardOptions options)
+    : file_(std::move(file)), options_(std::move(options)) {
+    // datasets: batch_size = max(1, num_rows * 100_000_000 // nbytes) with Arrow nbytes per row
+    // 8 + 4 + 4 + 2 * width per activation column.
+    std::int64_t row_bytes = 16;
+    for (const ActivationColumn& column : options_.activation_columns) row_bytes += 2 * column.width;
+    rows_per_group_ = std::max<std::int64_t>(1, options_.row_group_bytes / row_bytes);
+    activations_.resize(options_.activation_columns.size());
+}
+
+ParquetShardWriter::~ParquetShardWriter() = default;
+
+Result<std::unique_ptr<ParquetShardWriter>> ParquetShardWriter::Create(std::string path,
+                                                                       ParquetShardOptions options) {
+    ACT_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(std::move(path)));
+    std::unique_ptr<ParquetShardWriter> writer(new ParquetShardWriter(std::move(file), std::move(options)));
+    ACT_RETURN_IF_ERROR(writer->WriteBytes(parquet::kMagic));
+    return writer;
+}
+
+Status ParquetShardWriter::WriteBytes(std::string_view bytes) {
+    offset_ += static_cast<std::int64_t>(bytes.size());
+    return file_.Append(bytes);
+}
+
+Status ParquetShardWriter::AddRow(std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,
+                                  std::span<const std::span<const std::uint16_t>> activations) {
+    ACT_CHECK(activations.size() == activations_.size());
+    doc_ids_.push_back(doc_id);
+    tok_pos_.push_back(tok_pos);
+    token_ids_.push_back(token_id);
+    for (std::size_t c = 0; c < activations.size(); ++c) {
+        ACT_CHECK(static_cast<std::int64_t>(activations[c].size()) ==
+                  options_.activation_columns[c].width);
+        activations_[c].insert(activations_[c].end(), activations[c].begin(), activations[c].end());
+    }
+    ++total_rows_;
+    if (static_cast<std::int64_t>(doc_ids_.size()) >= rows_per_group_) return FlushRowGroup();
+    return Status::Ok();
+}
+
+namespace {
+
+// The PLAIN encoding of a statistic: 8 bytes for INT64, 4 for INT32 (uint16 values included).
+std::string PlainStatistic(PhysicalType type, std::int64_t value) {
+    return type == PhysicalType::kInt64 ? PlainBytes(value) : PlainBytes(static_cast<std::int32_t>(value));
+}
+
+// Writes the pages of one column chunk. `encode_rows(begin, end, body, min, max)` appends the
+// levels and values of rows [begin, end) to `body` and widens the numeric min/max (every type
+// here fits in int64; uint16 values compare as unsigned, which they are);
+// `values_per_row` counts level entries per row.
+template <typename EncodeRows>
+Status WriteColumnChunk(std::int64_t rows, std::int64_t rows_per_page, std::int64_t values_per_row,
+                        const ParquetShardOptions& options, ParquetShardWriter::ColumnChunkInfo& info,
+                        std::int64_t& offset, AtomicFile& file, const EncodeRows& encode_rows) {
+    info.data_page_offset = offset;
+    std::int64_t chunk_min = std::numeric_limits<std::int64_t>::max();
+    std::int64_t chunk_max = std::numeric_limits<std::int64_t>::min();
+    for (std::int64_t begin = 0; begin < rows; begin += rows_per_page) {
+        const std::int64_t end = std::min(rows, begin + rows_per_page);
+        std::string body;
+        std::int64_t min = std::numeric_limits<std::int64_t>::max();
+        std::int64_t max = std::numeric_limits<std::int64_t>::min();
+        encode_rows(begin, end, body, min, max);
+        chunk_min = std::min(chunk_min, min);
+        chunk_max = std::max(chunk_max, max);
+        const std::string page_min = PlainStatistic(info.type, min);
+        const std::string page_max = PlainStatistic(info.type, max);
+        ACT_ASSIGN_OR_RETURN(std::string compressed, Compress(options.compression, options.zstd_level, body));
+        const std::int64_t num_values = (end - begin) * values_per_row;
+        ThriftCompactWriter header;
+        header.BeginStruct();
+        header.FieldI32(field::kPageType, static_cast<std::int32_t>(parquet::PageType::kDataPage));
+        header.FieldI32(field::kUncompressedPageSize, static_cast<std::int32_t>(body.size()));
+        header.FieldI32(field::kCompressedPageSize, static_cast<std::int32_t>(compressed.size()));
+        header.FieldStructBegin(field::kDataPageHeader);
+        header.FieldI32(field::kNumValues, static_cast<std::int32_t>(num_values));
+        header.FieldI32(field::kEncoding, static_cast<std::int32_t>(parquet::Encoding::kPlain));
+        header.FieldI32(field::kDefinitionLevelEncoding, static_cast<std::int32_t>(parquet::Encoding::kRle));
+        header.FieldI32(field::kRepetitionLevelEncoding, static_cast<std::int32_t>(parquet::Encoding::kRle));
+        header.FieldStructBegin(field::kPageStatistics);
+        header.FieldI64(field::kNullCount, 0);
+        header.FieldBinary(field::kMaxValue, page_max);
+        header.FieldBinary(field::kMinValue, page_min);
+        header.EndStruct();
+        header.EndStruct();
+        header.EndStruct();
+        ACT_RETURN_IF_ERROR(file.Append(header.bytes()));
+        ACT_RETURN_IF_ERROR(file.Append(compressed));
+        offset += static_cast<std::int64_t>(header.bytes().size() + compressed.size());
+        info.uncompressed_bytes += static_cast<std::int64_t>(header.bytes().size() + body.size());
+        info.compressed_bytes += static_cast<std::int64_t>(header.bytes().size() + compressed.size());
+        info.num_values += num_values;
+    }
+    info.min_value = PlainStatistic(info.type, chunk_min);
+    info.max_value = PlainStatistic(info.type, chunk_max);
+    return Status::Ok();
+}
+
+}  // namespace
+
+Status ParquetShardWriter::FlushRowGroup() {
+    const std::int64_t rows = static_cast<std::int64_t>(doc_ids_.size());
+    if (rows == 0) return Status::Ok();
+    RowGroupInfo group;
+    group.num_rows = rows;
+    group.file_offset = offset_;
+    std::int64_t file_offset = offset_;
+
+    // Scalar columns: definition levels (max 1, bit width 1) all 1, then PLAIN values.
+    auto scalar = [&](const std::string& name, PhysicalType type, auto& values) -> Status {
+        using Value = typename std::decay_t<decltype(values)>::value_type;
+        ColumnChunkInfo info;
+        info.type = type;
+        info.path = {name};
+        const std::int64_t rows_per_page = std::max<std::int64_t>(1, options_.page_bytes / sizeof(Value));
+        auto encode = [&](std::int64_t begin, std::int64_t end, std::string& body, std::int64_t& min,
+                          std::int64_t& max) {
+            std::string levels;
+            AppendRleRun(levels, static_cast<std::uint64_t>(end - begin), 1);
+            AppendLengthPrefixed(body, levels);
+            body.append(reinterpret_cast<const char*>(values.data() + begin),
+                        static_cast<std::size_t>(end - begin) * sizeof(Value));
+            for (std::int64_t r = begin; r < end; ++r) {
+                min = std::min<std::int64_t>(min, values[r]);
+                max = std::max<std::int64_t>(max, values[r]);
+            }
+        };
+        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, 1, options_, info, file_offset, file_, encode));
+        group.columns.push_back(std::move(info));
+        return Status::Ok();
+    };
+    ACT_RETURN_IF_ERROR(scalar("doc_id", PhysicalType::kInt64, doc_ids_));
+    ACT_RETURN_IF_ERROR(scalar("tok_pos", PhysicalType::kInt32, tok_pos_));
+    ACT_RETURN_IF_ERROR(scalar("token_id", PhysicalType::kInt32, token_ids_));
+
+    // List columns: repetition levels (max 1) 0 at each row's first value, 1 after; definition
+    // levels (max 3: list, repeated group, element all present) all 3; values widened to INT32.
+    for (std::size_t c = 0; c < activations_.size(); ++c) {
+        const std::int64_t width = options_.activation_columns[c].width;
+        const std::vector<std::uint16_t>& values = activations_[c];
+        ColumnChunkInfo info;
+        info.type = PhysicalType::kInt32;
+        info.path = {options_.activation_columns[c].name, "list", "element"};
+        const std::int64_t rows_per_page = std::max<std::int64_t>(1, options_.page_bytes / (4 * width));
+        auto encode = [&](std::int64_t begin, std::int64_t end, std::string& body, std::int64_t& min,
+                          std::int64_t& max) {
+            std::string repetition, definition;
+            for (std::int64_t r = begin; r < end; ++r) {
+                AppendRleRun(repetition, 1, 0);
+                if (width > 1) AppendRleRun(repetition, static_cast<std::uint64_t>(width - 1), 1);
+            }
+            AppendRleRun(definition, static_cast<std::uint64_t>((end - begin) * width), 3);
+            AppendLengthPrefixed(body, repetition);
+            AppendLengthPrefixed(body, definition);
+            const std::size_t first = body.size();
+            body.resize(first + static_cast<std::size_t>((end - begin) * width) * 4);
+            std::int32_t* out = reinterpret_cast<std::int32_t*>(body.data() + first);
+            for (std::int64_t i = begin * width; i < end * width; ++i) {
+                const std::int32_t value = values[static_cast<std::size_t>(i)];
+                *out++ = value;
+                min = std::min<std::int64_t>(min, value);
+                max = std::max<std::int64_t>(max, value);
+            }
+        };
+        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, width, options_, info, file_offset, file_, encode));
+        group.columns.push_back(std::move(info));
+    }
+    offset_ = file_offset;
+    row_groups_.push_back(std::move(group));
+    doc_ids_.clear();
+    tok_pos_.clear();
+    token_ids_.clear();
+    for (auto& column : activations_) column.clear();
+    return Status::Ok();
+}
+
+Status ParquetShardWriter::Finish() {
+    ACT_RETURN_IF_ERROR(FlushRowGroup());
+    ThriftCompactWriter meta;
+    meta.BeginStruct();
+    meta.FieldI32(field::kVersion, 2);
+    // Schema: the root, three scalars, then per activation column a 3-level LIST.
+    const std::int64_t n_columns = 3 + static_cast<std::int64_t>(options_.activation_columns.size());
+    meta.FieldListBegin(field::kSchema, ThriftCompactWriter::kStruct, 1 + 3 + 3 * (n_columns - 3));
+    auto element = [&](const std::string& name, std::optional<PhysicalType> type,
+                       parquet::Repetition repetition, int children) -> void {
+        meta.BeginStruct();
+        if (type) meta.FieldI32(field::kType, static_cast<std::int32_t>(*type));
+        meta.FieldI32(field::kRepetitionType, static_cast<std::int32_t>(repetition));
+        meta.FieldBinary(field::kName, name);
+        if (children > 0) meta.FieldI32(field::kNumChildren, children);
+    };
+    meta.BeginStruct();  // root
+    meta.FieldBinary(field::kName, "schema");
+    meta.FieldI32(field::kNumChildren, static_cast<std::int32_t>(n_columns));
+    meta.EndStruct();
+    element("doc_id", PhysicalType::kInt64, parquet::Repetition::kOptional, 0);
+    meta.EndStruct();
+    element("tok_pos", PhysicalType::kInt32, parquet::Repetition::kOptional, 0);
+    meta.EndStruct();
+    element("token_id", PhysicalType::kInt32, parquet::Repetition::kOptional, 0);
+    meta.EndStruct();
+    for (const ActivationColumn& column : options_.activation_columns) {
+        element(column.name, std::nullopt, parquet::Repetition::kOptional, 1);
+        meta.FieldI32(field::kConvertedType, static_cast<std::int32_t>(parquet::ConvertedType::kList));
+        meta.FieldStructBegin(field::kLogicalType);
+        meta.FieldStructBegin(field::kLogicalList);
+        meta.EndStruct();
+        meta.EndStruct();
+        meta.EndStruct();
+        element("list", std::nullopt, parquet::Repetition::kRepeated, 1);
+        meta.EndStruct();
+        element("element", PhysicalType::kInt32, parquet::Repetition::kOptional, 0);
+        meta.FieldI32(field::kConvertedType, static_cast<std::int32_t>(parquet::ConvertedType::kUint16));
+        meta.FieldStructBegin(field::kLogicalType);
+        meta.FieldStructBegin(field::kLogicalInteger);
+        meta.FieldI8(field::kBitWidth, 16);
+        meta.FieldBool(field::kIsSigned, false);
+        meta.EndStruct();
+        meta.EndStruct();
+        meta.EndStruct();
+    }
+    meta.FieldI64(field::kNumRows, total_rows_);
+    meta.FieldListBegin(field::kRowGroups, ThriftCompactWriter::kStruct,
+                        static_cast<std::int64_t>(row_groups_.size()));
+    for (std::size_t g = 0; g < row_groups_.size(); ++g) {
+        const RowGroupInfo& group = row_groups_[g];
+        std::int64_t uncompressed = 0, compressed = 0;
+        meta.BeginStruct();
+        meta.FieldListBegin(field::kColumns, ThriftCompactWriter::kStruct,
+                            static_cast<std::int64_t>(group.columns.size()));
+        for (const ColumnChunkInfo& column : group.columns) {
+            uncompressed += column.uncompressed_bytes;
+            compressed += column.compressed_bytes;
+            meta.BeginStruct();
+            meta.FieldI64(field::kChunkFileOffset, column.data_page_offset);
+            meta.FieldStructBegin(field::kMetaData);
+            meta.FieldI32(field::kColumnType, static_cast<std::int32_t>(column.type));
+            meta.FieldListBegin(field::kEncodings, ThriftCompactWriter::kI32, 2);
+            meta.WriteI32(static_cast<std::int32_t>(parquet::Encoding::kPlain));
+            meta.WriteI32(static_cast<std::int32_t>(parquet::Encoding::kRle));
+            meta.FieldListBegin(field::kPathInSchema, ThriftCompactWriter::kBinary,
+                                static_cast<std::int64_t>(column.path.size()));
+            for (const std::string& part : column.path) meta.WriteBinary(part);
+            meta.FieldI32(field::kCodec, static_cast<std::int32_t>(CodecOf(options_.compression)));
+            meta.FieldI64(field::kColumnNumValues, column.num_values);
+            meta.FieldI64(field::kTotalUncompressedSize, column.uncompressed_bytes);
+            meta.FieldI64(field::kColumnTotalCompressedSize, column.compressed_bytes);
+            meta.FieldI64(field::kDataPageOffset, column.data_page_offset);
+            meta.FieldStructBegin(field::kColumnStatistics);
+            meta.FieldI64(field::kNullCount, 0);
+            meta.FieldBinary(field::kMaxValue, column.max_value);
+            meta.FieldBinary(field::kMinValue, column.min_value);
+            meta.EndStruct();
+            meta.EndStruct();  // ColumnMetaData
+            meta.EndStruct();  // ColumnChunk
+        }
+        meta.FieldI64(field::kTotalByteSize, uncompressed);
+        meta.FieldI64(field::kRowGroupNumRows, group.num_rows);
+        meta.FieldI64(field::kFileOffset, group.file_offset);
+        meta.FieldI64(field::kTotalCompressedSize, compressed);
+        meta.FieldI16(field::kOrdinal, static_cast<std::int16_t>(g));
+        meta.EndStruct();
+    }
+    meta.FieldListBegin(field::kKeyValueMetadata, ThriftCompactWriter::kStruct, 1);
+    meta.BeginStruct();
+    meta.FieldBinary(field::kKey, "huggingface");
+    meta.FieldBinary(field::kValue, HuggingFaceFeaturesJson(options_.activation_columns));
+    meta.EndStruct();
+    meta.FieldBinary(field::kCreatedBy, "actcache version 0.1.0");
+    meta.FieldListBegin(field::kColumnOrders, ThriftCompactWriter::kStruct, n_columns);
+    for (std::int64_t c = 0; c < n_columns; ++c) {
+        meta.BeginStruct();
+        meta.FieldStructBegin(field::kTypeOrder);  // min/max follow the logical type's order
+        meta.EndStruct();
+        meta.EndStruct();
+    }
+    meta.EndStruct();
+    const std::string footer = meta.Take();
+    ACT_RETURN_IF_ERROR(WriteBytes(footer));
+    const std::uint32_t footer_length = static_cast<std::uint32_t>(footer.size());
+    ACT_RETURN_IF_ERROR(WriteBytes(std::string_view(reinterpret_cast<const char*>(&footer_length), 4)));
+    ACT_RETURN_IF_ERROR(WriteBytes(parquet::kMagic));
+    return file_.Commit();
+}
+
+}  // namespace actcache::dataset

@@ -1,0 +1,85 @@
+// ParquetShardWriter: writes activation rows as one Parquet file in the layout
+// `datasets.push_to_hub` produces (reference/hf-formats-and-hub.md §A.2–A.5):
+//
+//   optional int64 doc_id;  optional int32 tok_pos;  optional int32 token_id;
+//   optional group <column> (LIST) {             one per hook, default name "activacion"
+//     repeated group list { optional int32 element (INT(16, false)); }
+//   }                                             D values per row: bf16 bit patterns as uint16
+//
+// Row groups of about 100 MB of Arrow data (datasets' MAX_ROW_GROUP_SIZE), data pages (v1) of
+// about 1 MiB, PLAIN values with RLE levels, column statistics, footer key "huggingface" with
+// the features JSON. The file appears under its name only once complete (AtomicFile).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/file_util.h"
+#include "core/status.h"
+#include "dataset/parquet_format.h"
+
+namespace actcache::dataset {
+
+struct ActivationColumn {
+    std::string name = "activacion";  // the seed's column name
+    std::int64_t width = 2048;        // values per row (D)
+};
+
+enum class Compression { kNone, kSnappy, kZstd, kGzip };
+
+struct ParquetShardOptions {
+    std::vector<ActivationColumn> activation_columns = {ActivationColumn{}};
+    Compression compression = Compression::kZstd;
+    int zstd_level = 1;
+    std::int64_t row_group_bytes = 100'000'000;  // uncompressed Arrow bytes per row group
+    std::int64_t page_bytes = 1 << 20;           // target uncompressed bytes per data page
+};
+
+// The value of the footer key "huggingface": {"info": {"features": {...}}} exactly as
+// datasets' json.dumps writes it (", " and ": " separators, List with length).
+std::string HuggingFaceFeaturesJson(const std::vector<ActivationColumn>& columns);
+
+// One owner, not thread-safe.
+class ParquetShardWriter {
+public:
+    // Opens `path` (via a temporary name). IOError naming the path.
+    static Result<std::unique_ptr<ParquetShardWriter>> Create(std::string path,
+                                                              ParquetShardOptions options);
+    ~ParquetShardWriter();
+
+    // Appends one row. REQUIRES: one span per activation column, each of its width.
+    Status AddRow(std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,
+                  std::span<const std::span<const std::uint16_t>> activations);
+
+    // Writes the last row group and the footer, then commits the file. ResourceExhausted on a
+    // full disk; nothing is left under the final name on failure.
+    Status Finish();
+
+    std::int64_t rows() const { return total_rows_; }
+    std::int64_t rows_per_row_group() const { return rows_per_group_; }
+
+    struct ColumnChunkInfo;  // per column chunk, for the footer (parquet_shard_writer.cc)
+    struct RowGroupInfo;
+
+private:
+    ParquetShardWriter(AtomicFile file, ParquetShardOptions options);
+    Status FlushRowGroup();
+    Status WriteBytes(std::string_view bytes);
+
+    AtomicFile file_;
+    ParquetShardOptions options_;
+    std::int64_t rows_per_group_ = 0;
+    std::int64_t offset_ = 0;  // bytes written so far
+    std::int64_t total_rows_ = 0;
+    // The row group being filled, column by column.
+    std::vector<std::int64_t> doc_ids_;
+    std::vector<std::int32_t> tok_pos_;
+    std::vector<std::int32_t> token_ids_;
+    std::vector<std::vector<std::uint16_t>> activations_;  // per column, row-major
+    std::vector<RowGroupInfo> row_groups_;
+};
+
+}  // namespace actcache::dataset

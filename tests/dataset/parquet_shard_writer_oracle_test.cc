@@ -1,0 +1,126 @@
+// Shards written by ParquetShardWriter, read back by two readers that are not ours: DuckDB and
+// hyparquet. Every value must come back, with the schema datasets writes.
+#include "dataset/parquet_shard_writer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "core/json.h"
+#include "core/random.h"
+#include "support/temp_dir.h"
+
+namespace actcache::dataset {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Rows {
+    std::vector<std::int64_t> doc_ids;
+    std::vector<std::int32_t> tok_pos, token_ids;
+    std::vector<std::vector<std::uint16_t>> acts;  // per column, row-major
+};
+
+Rows WriteShard(const std::string& path, const ParquetShardOptions& options, std::int64_t n_rows) {
+    Rows rows;
+    rows.acts.resize(options.activation_columns.size());
+    SplitMix64 rng(11);
+    auto writer = ParquetShardWriter::Create(path, options);
+    EXPECT_TRUE(writer.ok()) << writer.status().message();
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+        const std::int64_t doc_id = 5'000'000'000LL + r / 7;  // beyond int32
+        const std::int32_t tok_pos = static_cast<std::int32_t>(r % 4096);
+        const std::int32_t token_id = static_cast<std::int32_t>(rng.Next() % 128256);
+        std::vector<std::vector<std::uint16_t>> values(options.activation_columns.size());
+        std::vector<std::span<const std::uint16_t>> spans;
+        for (std::size_t c = 0; c < values.size(); ++c) {
+            values[c].resize(static_cast<std::size_t>(options.activation_columns[c].width));
+            for (auto& v : values[c]) v = static_cast<std::uint16_t>(rng.Next());  // full 0..65535
+            rows.acts[c].insert(rows.acts[c].end(), values[c].begin(), values[c].end());
+            spans.push_back(values[c]);
+        }
+        rows.doc_ids.push_back(doc_id);
+        rows.tok_pos.push_back(tok_pos);
+        rows.token_ids.push_back(token_id);
+        EXPECT_TRUE((*writer)->AddRow(doc_id, tok_pos, token_id, spans).ok());
+    }
+    Status status = (*writer)->Finish();
+    EXPECT_TRUE(status.ok()) << status.message();
+    return rows;
+}
+
+JsonValue ReadWithOracles(const testing::TempDir& dir, const std::string& path) {
+    const std::string oracles = std::string(ACTCACHE_SOURCE_DIR) + "/tests/oracles";
+    const std::string command = "cd " + oracles + " && node read_parquet.mjs " + path + " > " +
+                                dir.File("oracle.json") + " 2> " + dir.File("oracle.err");
+    const int status = std::system(command.c_str());
+    EXPECT_EQ(status, 0) << testing::ReadFile(dir.File("oracle.err"));
+    JsonParseOptions options;
+    auto json = ParseJson(testing::ReadFile(dir.File("oracle.json")), options);
+    EXPECT_TRUE(json.ok()) << json.status().message();
+    return json.ok() ? *json : JsonValue();
+}
+
+void ExpectRowsEqual(const JsonValue& rows, const Rows& expected,
+                     const std::vector<ActivationColumn>& columns, const std::string& reader) {
+    ASSERT_EQ(rows.items().size(), expected.doc_ids.size()) << reader;
+    for (std::size_t r = 0; r < expected.doc_ids.size(); ++r) {
+        const auto& row = rows.items()[r].items();
+        ASSERT_EQ(row.size(), 3 + columns.size()) << reader;
+        ASSERT_EQ(static_cast<std::int64_t>(row[0].as_double()), expected.doc_ids[r]) << reader << " row " << r;
+        ASSERT_EQ(row[1].as_int64(), expected.tok_pos[r]) << reader;
+        ASSERT_EQ(row[2].as_int64(), expected.token_ids[r]) << reader;
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            const auto& values = row[3 + c].items();
+            ASSERT_EQ(static_cast<std::int64_t>(values.size()), columns[c].width) << reader;
+            for (std::int64_t i = 0; i < columns[c].width; ++i) {
+                ASSERT_EQ(values[i].as_int64(), expected.acts[c][r * columns[c].width + i])
+                    << reader << " row " << r << " column " << c << " value " << i;
+            }
+        }
+    }
+}
+
+class ParquetOracleTest : public ::testing::TestWithParam<Compression> {};
+
+TEST_P(ParquetOracleTest, DuckDbAndHyparquetReadBackEveryValue) {
+    testing::TempDir dir;
+    ParquetShardOptions options;
+    options.compression = GetParam();
+    options.activation_columns = {{"activacion", 64}, {"resid", 16}};
+    options.row_group_bytes = 150 * (16 + 2 * 80);  // 150 rows per row group: several groups
+    options.page_bytes = 4 * 64 * 20;               // 20 rows per activation page: many pages
+    const std::string path = dir.File("train_00000-00000-of-00001.parquet");
+    Rows rows = WriteShard(path, options, 437);
+    JsonValue result = ReadWithOracles(dir, path);
+    ASSERT_TRUE(result.is_object());
+
+    const JsonValue& duck = *result.Find("duckdb");
+    EXPECT_EQ(duck.Find("types")->Find("doc_id")->as_string(), "BIGINT");
+    EXPECT_EQ(duck.Find("types")->Find("tok_pos")->as_string(), "INTEGER");
+    EXPECT_EQ(duck.Find("types")->Find("activacion")->as_string(), "USMALLINT[]");
+    ExpectRowsEqual(*duck.Find("rows"), rows, options.activation_columns, "duckdb");
+
+    const JsonValue& hy = *result.Find("hyparquet");
+    EXPECT_EQ(hy.Find("num_rows")->as_int64(), 437);
+    EXPECT_EQ(hy.Find("row_groups")->as_int64(), 3);
+    ExpectRowsEqual(*hy.Find("rows"), rows, options.activation_columns, "hyparquet");
+    // The footer carries datasets' features JSON, byte for byte.
+    EXPECT_EQ(hy.Find("kv")->Find("huggingface")->as_string(),
+              R"({"info": {"features": {"doc_id": {"dtype": "int64", "_type": "Value"}, )"
+              R"("tok_pos": {"dtype": "int32", "_type": "Value"}, )"
+              R"("token_id": {"dtype": "int32", "_type": "Value"}, )"
+              R"("activacion": {"feature": {"dtype": "uint16", "_type": "Value"}, "length": 64, "_type": "List"}, )"
+              R"("resid": {"feature": {"dtype": "uint16", "_type": "Value"}, "length": 16, "_type": "List"}}}})");
+    const std::string schema = SerializeJson(*hy.Find("schema"));
+    EXPECT_THAT(schema, HasSubstr(R"({"name":"list","type":null,"repetition":"REPEATED")"));
+    EXPECT_THAT(schema, HasSubstr(R"("name":"element","type":"INT32","repetition":"OPTIONAL","converted":"UINT_16")"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Compressions, ParquetOracleTest,
+                         ::testing::Values(Compression::kNone, Compression::kSnappy,
+                                           Compression::kZstd, Compression::kGzip));
+
+}  // namespace
+}  // namespace actcache::dataset
