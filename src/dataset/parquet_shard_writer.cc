@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "core/json.h"
+#include "dataset/arrow_schema.h"
 #include "dataset/thrift_compact.h"
 
 namespace actcache::dataset {
@@ -403,10 +404,17 @@ Status ParquetShardWriter::Finish() {
         meta.FieldI16(field::kOrdinal, static_cast<std::int16_t>(g));
         meta.EndStruct();
     }
-    meta.FieldListBegin(field::kKeyValueMetadata, ThriftCompactWriter::kStruct, 1);
+    // Key/value metadata as pyarrow writes it: the Arrow schema metadata ("huggingface"), then
+    // "ARROW:schema", the serialized Arrow schema that restores fixed_size_list on read.
+    const std::string features = HuggingFaceFeaturesJson(options_.activation_columns);
+    meta.FieldListBegin(field::kKeyValueMetadata, ThriftCompactWriter::kStruct, 2);
     meta.BeginStruct();
     meta.FieldBinary(field::kKey, "huggingface");
-    meta.FieldBinary(field::kValue, HuggingFaceFeaturesJson(options_.activation_columns));
+    meta.FieldBinary(field::kValue, features);
+    meta.EndStruct();
+    meta.BeginStruct();
+    meta.FieldBinary(field::kKey, "ARROW:schema");
+    meta.FieldBinary(field::kValue, ArrowSchemaFooterValue(options_.activation_columns, features));
     meta.EndStruct();
     meta.FieldBinary(field::kCreatedBy, "actcache version 0.1.0");
     meta.FieldListBegin(field::kColumnOrders, ThriftCompactWriter::kStruct, n_columns);

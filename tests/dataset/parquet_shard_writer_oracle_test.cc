@@ -113,6 +113,17 @@ TEST_P(ParquetOracleTest, DuckDbAndHyparquetReadBackEveryValue) {
               R"("token_id": {"dtype": "int32", "_type": "Value"}, )"
               R"("activacion": {"feature": {"dtype": "uint16", "_type": "Value"}, "length": 64, "_type": "List"}, )"
               R"("resid": {"feature": {"dtype": "uint16", "_type": "Value"}, "length": 16, "_type": "List"}}}})");
+    // ARROW:schema, decoded by apache-arrow: fixed-size lists of uint16 and the same metadata.
+    const JsonValue& arrow = *result.Find("arrow");
+    ASSERT_TRUE(arrow.is_object()) << "no ARROW:schema in the footer";
+    const std::string fields = SerializeJson(*arrow.Find("fields"));
+    EXPECT_THAT(fields, HasSubstr(R"({"name":"doc_id","type":"Int64","nullable":true,"children":[]})"));
+    EXPECT_THAT(fields, HasSubstr(R"({"name":"tok_pos","type":"Int32","nullable":true,"children":[]})"));
+    EXPECT_THAT(fields, HasSubstr(R"({"name":"activacion","type":"FixedSizeList[64]<Uint16>","nullable":true,)"
+                                  R"("children":[{"name":"item","type":"Uint16","nullable":true,"children":[]}]})"));
+    EXPECT_THAT(fields, HasSubstr(R"("name":"resid","type":"FixedSizeList[16]<Uint16>")"));
+    EXPECT_EQ(arrow.Find("metadata")->Find("huggingface")->as_string(),
+              hy.Find("kv")->Find("huggingface")->as_string());
     const std::string schema = SerializeJson(*hy.Find("schema"));
     EXPECT_THAT(schema, HasSubstr(R"({"name":"list","type":null,"repetition":"REPEATED")"));
     EXPECT_THAT(schema, HasSubstr(R"("name":"element","type":"INT32","repetition":"OPTIONAL","converted":"UINT_16")"));

@@ -2,6 +2,7 @@
 // C++ Parquet reader) and hyparquet (pure JavaScript), and prints one JSON document:
 //   {"duckdb": {"types": {col: type}, "rows": [[...], ...]},
 //    "hyparquet": {"schema": [...], "kv": {key: value}, "rows": [[...], ...]}}
+//   "arrow": the Arrow schema stored under ARROW:schema, decoded by apache-arrow (JS), or null
 // Rows are arrays of the column values in file order (lists as arrays of numbers; int64 as
 // numbers, exact below 2^53).
 // Usage: node read_parquet.mjs FILE.parquet
@@ -9,6 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { readFileSync } from 'node:fs';
+import { RecordBatchReader } from 'apache-arrow';
 
 const path = process.argv[2];
 const plain = (value) => {
@@ -50,7 +52,21 @@ const schema = metadata.schema.map((element) => ({
   name: element.name, type: element.type ?? null, repetition: element.repetition_type ?? null,
   converted: element.converted_type ?? null, logical: element.logical_type ?? null,
 }));
+let arrow = null;
+if (kv['ARROW:schema']) {
+  const message = Buffer.from(kv['ARROW:schema'], 'base64');
+  const eos = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+  const reader = RecordBatchReader.from(Buffer.concat([message, eos]));
+  reader.open();
+  const describe = (field) => ({
+    name: field.name, type: String(field.type), nullable: field.nullable,
+    children: (field.type.children ?? []).map(describe),
+  });
+  arrow = { fields: reader.schema.fields.map(describe),
+            metadata: Object.fromEntries(reader.schema.metadata) };
+}
 process.stdout.write(JSON.stringify({
+  arrow,
   duckdb: { types, rows: duckRows },
   hyparquet: { schema, kv, num_rows: Number(metadata.num_rows), row_groups: metadata.row_groups.length,
                rows: hyRows, names },
