@@ -1,0 +1,44 @@
+// The dataset card (README.md) of an activation dataset: YAML front matter exactly as
+// datasets.push_to_hub writes it (reference/hf-formats-and-hub.md §A.3), then a human body.
+//
+// Two configs: "default", one split per shard (train_00000, train_00001, ...: the seed's layout,
+// what load_dataset(repo, split="train_00003") reads), and "all", one split "train" over every
+// shard, so load_dataset(repo, "all", split="train", streaming=True) reads everything.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dataset/parquet_shard_writer.h"
+
+namespace actcache::dataset {
+
+struct ShardInfo {
+    std::string split;              // "train_00000"
+    std::int64_t num_examples = 0;  // rows
+    std::int64_t file_bytes = 0;    // Parquet file size (download_size)
+};
+
+struct CardOptions {
+    std::vector<ActivationColumn> columns = {ActivationColumn{}};
+    std::vector<ShardInfo> shards;
+    std::string data_dir = "data";
+    bool all_config = true;
+    // Facts for the body's table, in order: ("Model", "meta-llama/Llama-3.2-1B"), ...
+    std::vector<std::pair<std::string, std::string>> facts;
+    // Hook site of each column, for the body ("model.layers.8.mlp").
+    std::vector<std::string> hook_sites;
+};
+
+// Arrow bytes of one row (datasets' num_bytes per example): 8 + 4 + 4 + 2·width per column.
+std::int64_t ArrowBytesPerRow(const std::vector<ActivationColumn>& columns);
+
+// The full README.md text: "---\n" + YAML + "---\n" + body.
+std::string BuildDatasetCard(const CardOptions& options);
+
+// Only the YAML between the "---" lines (what verify_splits reads).
+std::string BuildCardYaml(const CardOptions& options);
+
+}  // namespace actcache::dataset

@@ -1,0 +1,98 @@
+#include "dataset/dataset_card.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "core/json.h"
+#include "support/temp_dir.h"
+
+namespace actcache::dataset {
+namespace {
+
+using ::testing::HasSubstr;
+
+// The exact README datasets writes for one split of 1000 rows (reference/hf-formats-and-hub.md
+// §A.3, column "acts", sizes as in that example).
+TEST(DatasetCardTest, OneConfigCardIsExactlyWhatDatasetsWrites) {
+    CardOptions options;
+    options.columns = {{"acts", 2048}};
+    options.shards = {{"train_00000", 1000, 3171234}};
+    options.all_config = false;
+    EXPECT_EQ("---\n" + BuildCardYaml(options) + "---\n",
+              "---\n"
+              "dataset_info:\n"
+              "  features:\n"
+              "  - name: doc_id\n"
+              "    dtype: int64\n"
+              "  - name: tok_pos\n"
+              "    dtype: int32\n"
+              "  - name: token_id\n"
+              "    dtype: int32\n"
+              "  - name: acts\n"
+              "    list: uint16\n"
+              "    length: 2048\n"
+              "  splits:\n"
+              "  - name: train_00000\n"
+              "    num_bytes: 4112000\n"
+              "    num_examples: 1000\n"
+              "  download_size: 3171234\n"
+              "  dataset_size: 4112000\n"
+              "configs:\n"
+              "- config_name: default\n"
+              "  data_files:\n"
+              "  - split: train_00000\n"
+              "    path: data/train_00000-*\n"
+              "---\n");
+}
+
+// The two-config card read by an independent YAML parser (npm yaml, strict, unique keys).
+TEST(DatasetCardTest, TwoConfigCardParsesToTheSplitsAndSizes) {
+    testing::TempDir dir;
+    CardOptions options;
+    options.columns = {{"activacion", 2048}, {"mlp_in", 8192}};
+    options.shards = {{"train_00000", 50000, 1000}, {"train_00001", 50000, 2000}, {"train_00002", 1234, 30}};
+    options.facts = {{"Model", "meta-llama/Llama-3.2-1B"}};
+    options.hook_sites = {"model.layers.8.mlp", "model.layers.8.mlp.down_proj:input"};
+    testing::WriteFile(dir.File("README.md"), BuildDatasetCard(options));
+    const std::string command = "cd " + std::string(ACTCACHE_SOURCE_DIR) + "/tests/oracles && node parse_yaml.mjs " +
+                                dir.File("README.md") + " > " + dir.File("card.json");
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    auto card = ParseJson(testing::ReadFile(dir.File("card.json")));
+    ASSERT_TRUE(card.ok()) << card.status().message();
+    const std::int64_t row_bytes = 8 + 4 + 4 + 2 * 2048 + 2 * 8192;
+    const auto& infos = card->Find("dataset_info")->items();
+    ASSERT_EQ(infos.size(), 2u);
+    EXPECT_EQ(infos[0].Find("config_name")->as_string(), "all");
+    EXPECT_EQ(infos[0].members()[0].first, "features");  // datasets' key order
+    EXPECT_EQ(infos[0].members()[1].first, "config_name");
+    const auto& all_splits = infos[0].Find("splits")->items();
+    ASSERT_EQ(all_splits.size(), 1u);
+    EXPECT_EQ(all_splits[0].Find("name")->as_string(), "train");
+    EXPECT_EQ(all_splits[0].Find("num_examples")->as_int64(), 101234);
+    EXPECT_EQ(infos[0].Find("dataset_size")->as_int64(), 101234 * row_bytes);
+    EXPECT_EQ(infos[0].Find("download_size")->as_int64(), 3030);
+    EXPECT_EQ(infos[1].Find("config_name")->as_string(), "default");
+    const auto& splits = infos[1].Find("splits")->items();
+    ASSERT_EQ(splits.size(), 3u);
+    EXPECT_EQ(splits[2].Find("name")->as_string(), "train_00002");
+    EXPECT_EQ(splits[2].Find("num_examples")->as_int64(), 1234);
+    EXPECT_EQ(splits[2].Find("num_bytes")->as_int64(), 1234 * row_bytes);
+    const auto& features = infos[1].Find("features")->items();
+    ASSERT_EQ(features.size(), 5u);
+    EXPECT_EQ(features[4].Find("name")->as_string(), "mlp_in");
+    EXPECT_EQ(features[4].Find("list")->as_string(), "uint16");
+    EXPECT_EQ(features[4].Find("length")->as_int64(), 8192);
+    const auto& configs = card->Find("configs")->items();
+    ASSERT_EQ(configs.size(), 2u);
+    EXPECT_EQ(configs[0].Find("data_files")->items()[0].Find("path")->as_string(), "data/train_*");
+    EXPECT_EQ(configs[1].Find("data_files")->items()[1].Find("path")->as_string(), "data/train_00001-*");
+    const std::string text = BuildDatasetCard(options);
+    EXPECT_THAT(text, HasSubstr("| Model | meta-llama/Llama-3.2-1B |"));
+    EXPECT_THAT(text, HasSubstr("view(torch.bfloat16)"));
+    EXPECT_THAT(text, HasSubstr("`model.layers.8.mlp.down_proj:input`"));
+}
+
+}  // namespace
+}  // namespace actcache::dataset
