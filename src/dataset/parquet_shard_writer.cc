@@ -160,6 +160,7 @@ Result<std::unique_ptr<ParquetShardWriter>> ParquetShardWriter::Create(std::stri
 
 Status ParquetShardWriter::WriteBytes(std::string_view bytes) {
     offset_ += static_cast<std::int64_t>(bytes.size());
+    sha256_.Update(bytes);
     return file_.Append(bytes);
 }
 
@@ -190,10 +191,11 @@ std::string PlainStatistic(PhysicalType type, std::int64_t value) {
 // levels and values of rows [begin, end) to `body` and widens the numeric min/max (every type
 // here fits in int64; uint16 values compare as unsigned, which they are);
 // `values_per_row` counts level entries per row.
-template <typename EncodeRows>
+// `offset` is the file offset where the chunk starts; `emit` writes bytes to the file.
+template <typename EncodeRows, typename Emit>
 Status WriteColumnChunk(std::int64_t rows, std::int64_t rows_per_page, std::int64_t values_per_row,
                         const ParquetShardOptions& options, ParquetShardWriter::ColumnChunkInfo& info,
-                        std::int64_t& offset, AtomicFile& file, const EncodeRows& encode_rows) {
+                        std::int64_t offset, const Emit& emit, const EncodeRows& encode_rows) {
     info.data_page_offset = offset;
     std::int64_t chunk_min = std::numeric_limits<std::int64_t>::max();
     std::int64_t chunk_max = std::numeric_limits<std::int64_t>::min();
@@ -226,9 +228,8 @@ Status WriteColumnChunk(std::int64_t rows, std::int64_t rows_per_page, std::int6
         header.EndStruct();
         header.EndStruct();
         header.EndStruct();
-        ACT_RETURN_IF_ERROR(file.Append(header.bytes()));
-        ACT_RETURN_IF_ERROR(file.Append(compressed));
-        offset += static_cast<std::int64_t>(header.bytes().size() + compressed.size());
+        ACT_RETURN_IF_ERROR(emit(header.bytes()));
+        ACT_RETURN_IF_ERROR(emit(compressed));
         info.uncompressed_bytes += static_cast<std::int64_t>(header.bytes().size() + body.size());
         info.compressed_bytes += static_cast<std::int64_t>(header.bytes().size() + compressed.size());
         info.num_values += num_values;
@@ -246,7 +247,7 @@ Status ParquetShardWriter::FlushRowGroup() {
     RowGroupInfo group;
     group.num_rows = rows;
     group.file_offset = offset_;
-    std::int64_t file_offset = offset_;
+    auto emit = [this](std::string_view bytes) { return WriteBytes(bytes); };
 
     // Scalar columns: definition levels (max 1, bit width 1) all 1, then PLAIN values.
     auto scalar = [&](const std::string& name, PhysicalType type, auto& values) -> Status {
@@ -267,7 +268,7 @@ Status ParquetShardWriter::FlushRowGroup() {
                 max = std::max<std::int64_t>(max, values[r]);
             }
         };
-        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, 1, options_, info, file_offset, file_, encode));
+        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, 1, options_, info, offset_, emit, encode));
         group.columns.push_back(std::move(info));
         return Status::Ok();
     };
@@ -304,10 +305,9 @@ Status ParquetShardWriter::FlushRowGroup() {
                 max = std::max<std::int64_t>(max, value);
             }
         };
-        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, width, options_, info, file_offset, file_, encode));
+        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, width, options_, info, offset_, emit, encode));
         group.columns.push_back(std::move(info));
     }
-    offset_ = file_offset;
     row_groups_.push_back(std::move(group));
     doc_ids_.clear();
     tok_pos_.clear();
@@ -430,7 +430,9 @@ Status ParquetShardWriter::Finish() {
     const std::uint32_t footer_length = static_cast<std::uint32_t>(footer.size());
     ACT_RETURN_IF_ERROR(WriteBytes(std::string_view(reinterpret_cast<const char*>(&footer_length), 4)));
     ACT_RETURN_IF_ERROR(WriteBytes(parquet::kMagic));
-    return file_.Commit();
+    ACT_RETURN_IF_ERROR(file_.Commit());
+    sha256_hex_ = sha256_.HexDigest();
+    return Status::Ok();
 }
 
 }  // namespace actcache::dataset

@@ -8,7 +8,8 @@
 //
 // Row groups of about 100 MB of Arrow data (datasets' MAX_ROW_GROUP_SIZE), data pages (v1) of
 // about 1 MiB, PLAIN values with RLE levels, column statistics, footer key "huggingface" with
-// the features JSON. The file appears under its name only once complete (AtomicFile).
+// the features JSON and "ARROW:schema". The file appears under its name only once complete
+// (AtomicFile); its SHA-256 is computed on the way (the Hub identifies uploads by it).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "core/file_util.h"
+#include "core/sha256.h"
 #include "core/status.h"
 #include "dataset/parquet_format.h"
 
@@ -59,6 +61,9 @@ public:
     Status Finish();
 
     std::int64_t rows() const { return total_rows_; }
+    // After Finish: the file's size and SHA-256 (hex), computed while writing.
+    std::int64_t size_bytes() const { return offset_; }
+    const std::string& sha256() const { return sha256_hex_; }
     std::int64_t rows_per_row_group() const { return rows_per_group_; }
 
     struct ColumnChunkInfo;  // per column chunk, for the footer (parquet_shard_writer.cc)
@@ -80,6 +85,8 @@ private:
     std::vector<std::int32_t> token_ids_;
     std::vector<std::vector<std::uint16_t>> activations_;  // per column, row-major
     std::vector<RowGroupInfo> row_groups_;
+    Sha256 sha256_;
+    std::string sha256_hex_;
 };
 
 }  // namespace actcache::dataset
