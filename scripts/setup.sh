@@ -10,6 +10,7 @@ packages=(
   libzstd-dev zlib1g-dev zstd        # corpus decompression (zstd CLI: test data)
   libsnappy-dev                      # Parquet snappy pages
   libcurl4-openssl-dev ca-certificates  # HTTP(S): corpus URLs, later the Hub
+  libssl-dev                         # SHA-256 of shards (SHA-NI where the CPU has it)
   googletest libgtest-dev libgmock-dev  # tests
   libbenchmark-dev                   # bench/
   python3                            # test oracle (Python's json module)

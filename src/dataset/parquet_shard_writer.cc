@@ -79,16 +79,17 @@ Codec CodecOf(Compression compression) {
     return Codec::kUncompressed;
 }
 
-Result<std::string> Compress(Compression compression, int zstd_level, const std::string& input) {
-    std::string out;
+// Compresses `input` into `out` (reused across pages: no allocation once it has grown) and
+// returns the bytes to write: `input` itself for kNone.
+Result<std::string_view> Compress(Compression compression, int zstd_level, const std::string& input,
+                                  std::string& out) {
     switch (compression) {
-        case Compression::kNone: return input;
+        case Compression::kNone: return std::string_view(input);
         case Compression::kZstd: {
             out.resize(ZSTD_compressBound(input.size()));
             const std::size_t n = ZSTD_compress(out.data(), out.size(), input.data(), input.size(), zstd_level);
             if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
-            out.resize(n);
-            return out;
+            return std::string_view(out.data(), n);
         }
         case Compression::kSnappy: {
             std::size_t n = snappy_max_compressed_length(input.size());
@@ -96,8 +97,7 @@ Result<std::string> Compress(Compression compression, int zstd_level, const std:
             if (snappy_compress(input.data(), input.size(), out.data(), &n) != SNAPPY_OK) {
                 return Status::Internal("snappy compression failed");
             }
-            out.resize(n);
-            return out;
+            return std::string_view(out.data(), n);
         }
         case Compression::kGzip: {
             z_stream z{};
@@ -110,11 +110,10 @@ Result<std::string> Compress(Compression compression, int zstd_level, const std:
             const int result = deflate(&z, Z_FINISH);
             deflateEnd(&z);
             if (result != Z_STREAM_END) return Status::Internal("gzip compression failed");
-            out.resize(z.total_out);
-            return out;
+            return std::string_view(out.data(), z.total_out);
         }
     }
-    return input;
+    return std::string_view(input);
 }
 
 void AppendFeature(std::string& json, const std::string& name, const std::string& body) {
@@ -146,6 +145,13 @@ ParquetShardWriter::ParquetShardWriter(AtomicFile file, ParquetShardOptions opti
     for (const ActivationColumn& column : options_.activation_columns) row_bytes += 2 * column.width;
     rows_per_group_ = std::max<std::int64_t>(1, options_.row_group_bytes / row_bytes);
     activations_.resize(options_.activation_columns.size());
+    // One allocation per column for the whole life of the writer (a row group is ~100 MB).
+    for (std::size_t c = 0; c < activations_.size(); ++c) {
+        activations_[c].reserve(static_cast<std::size_t>(rows_per_group_ * options_.activation_columns[c].width));
+    }
+    doc_ids_.reserve(static_cast<std::size_t>(rows_per_group_));
+    tok_pos_.reserve(static_cast<std::size_t>(rows_per_group_));
+    token_ids_.reserve(static_cast<std::size_t>(rows_per_group_));
 }
 
 ParquetShardWriter::~ParquetShardWriter() = default;
@@ -191,17 +197,26 @@ std::string PlainStatistic(PhysicalType type, std::int64_t value) {
 // levels and values of rows [begin, end) to `body` and widens the numeric min/max (every type
 // here fits in int64; uint16 values compare as unsigned, which they are);
 // `values_per_row` counts level entries per row.
+// Buffers reused by every page: a page is ~1 MiB, and a fresh allocation of that size is an
+// mmap whose pages fault in one by one.
+struct PageScratch {
+    std::string body;
+    std::string compressed;
+};
+
 // `offset` is the file offset where the chunk starts; `emit` writes bytes to the file.
 template <typename EncodeRows, typename Emit>
 Status WriteColumnChunk(std::int64_t rows, std::int64_t rows_per_page, std::int64_t values_per_row,
                         const ParquetShardOptions& options, ParquetShardWriter::ColumnChunkInfo& info,
-                        std::int64_t offset, const Emit& emit, const EncodeRows& encode_rows) {
+                        std::int64_t offset, PageScratch& scratch, const Emit& emit,
+                        const EncodeRows& encode_rows) {
     info.data_page_offset = offset;
     std::int64_t chunk_min = std::numeric_limits<std::int64_t>::max();
     std::int64_t chunk_max = std::numeric_limits<std::int64_t>::min();
     for (std::int64_t begin = 0; begin < rows; begin += rows_per_page) {
         const std::int64_t end = std::min(rows, begin + rows_per_page);
-        std::string body;
+        std::string& body = scratch.body;
+        body.clear();
         std::int64_t min = std::numeric_limits<std::int64_t>::max();
         std::int64_t max = std::numeric_limits<std::int64_t>::min();
         encode_rows(begin, end, body, min, max);
@@ -209,7 +224,8 @@ Status WriteColumnChunk(std::int64_t rows, std::int64_t rows_per_page, std::int6
         chunk_max = std::max(chunk_max, max);
         const std::string page_min = PlainStatistic(info.type, min);
         const std::string page_max = PlainStatistic(info.type, max);
-        ACT_ASSIGN_OR_RETURN(std::string compressed, Compress(options.compression, options.zstd_level, body));
+        ACT_ASSIGN_OR_RETURN(std::string_view compressed,
+                             Compress(options.compression, options.zstd_level, body, scratch.compressed));
         const std::int64_t num_values = (end - begin) * values_per_row;
         ThriftCompactWriter header;
         header.BeginStruct();
@@ -248,6 +264,7 @@ Status ParquetShardWriter::FlushRowGroup() {
     group.num_rows = rows;
     group.file_offset = offset_;
     auto emit = [this](std::string_view bytes) { return WriteBytes(bytes); };
+    PageScratch scratch;
 
     // Scalar columns: definition levels (max 1, bit width 1) all 1, then PLAIN values.
     auto scalar = [&](const std::string& name, PhysicalType type, auto& values) -> Status {
@@ -268,7 +285,7 @@ Status ParquetShardWriter::FlushRowGroup() {
                 max = std::max<std::int64_t>(max, values[r]);
             }
         };
-        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, 1, options_, info, offset_, emit, encode));
+        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, 1, options_, info, offset_, scratch, emit, encode));
         group.columns.push_back(std::move(info));
         return Status::Ok();
     };
@@ -305,7 +322,7 @@ Status ParquetShardWriter::FlushRowGroup() {
                 max = std::max<std::int64_t>(max, value);
             }
         };
-        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, width, options_, info, offset_, emit, encode));
+        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, width, options_, info, offset_, scratch, emit, encode));
         group.columns.push_back(std::move(info));
     }
     row_groups_.push_back(std::move(group));
