@@ -18,6 +18,7 @@
 
 #include "core/bf16.h"
 #include "core/random.h"
+#include "core/thread_pool.h"
 #include "dataset/parquet_shard_writer.h"
 
 namespace {
@@ -49,15 +50,17 @@ std::string BenchDir() {
     return path;
 }
 
+// state.range(0): threads encoding and compressing pages.
 void BM_ParquetWrite(benchmark::State& state, Compression compression, int level) {
     const auto& values = Activations();
+    actcache::ThreadPool pool(static_cast<int>(state.range(0)));
     const std::string path = BenchDir() + "/shard.parquet";
     std::int64_t file_bytes = 0;
     for (auto _ : state) {
         actcache::dataset::ParquetShardOptions options;
         options.compression = compression;
         options.zstd_level = level;
-        auto writer = actcache::dataset::ParquetShardWriter::Create(path, options);
+        auto writer = actcache::dataset::ParquetShardWriter::Create(path, options, &pool);
         if (!writer.ok()) {
             state.SkipWithError(writer.status().message().c_str());
             return;
@@ -91,12 +94,12 @@ void BM_ParquetWrite_CpPeer(benchmark::State& state) {
 }
 
 BENCHMARK(BM_ParquetWrite_CpPeer)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ParquetWrite, none, Compression::kNone, 0)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ParquetWrite, snappy, Compression::kSnappy, 0)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ParquetWrite, zstd_fast3, Compression::kZstd, -3)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ParquetWrite, zstd1, Compression::kZstd, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ParquetWrite, zstd3, Compression::kZstd, 3)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ParquetWrite, gzip, Compression::kGzip, 0)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ParquetWrite, none, Compression::kNone, 0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ParquetWrite, snappy, Compression::kSnappy, 0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ParquetWrite, zstd_fast3, Compression::kZstd, -3)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ParquetWrite, zstd1, Compression::kZstd, 1)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ParquetWrite, zstd3, Compression::kZstd, 3)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ParquetWrite, gzip, Compression::kGzip, 0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

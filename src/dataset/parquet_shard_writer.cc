@@ -137,8 +137,8 @@ std::string HuggingFaceFeaturesJson(const std::vector<ActivationColumn>& columns
     return R"({"info": {"features": )" + features + "}}}";
 }
 
-ParquetShardWriter::ParquetShardWriter(AtomicFile file, ParquetShardOptions options)
-    : file_(std::move(file)), options_(std::move(options)) {
+ParquetShardWriter::ParquetShardWriter(AtomicFile file, ParquetShardOptions options, ThreadPool* pool)
+    : file_(std::move(file)), options_(std::move(options)), pool_(pool) {
     // datasets: batch_size = max(1, num_rows * 100_000_000 // nbytes) with Arrow nbytes per row
     // 8 + 4 + 4 + 2 * width per activation column.
     std::int64_t row_bytes = 16;
@@ -157,9 +157,11 @@ ParquetShardWriter::ParquetShardWriter(AtomicFile file, ParquetShardOptions opti
 ParquetShardWriter::~ParquetShardWriter() = default;
 
 Result<std::unique_ptr<ParquetShardWriter>> ParquetShardWriter::Create(std::string path,
-                                                                       ParquetShardOptions options) {
+                                                                       ParquetShardOptions options,
+                                                                       ThreadPool* pool) {
     ACT_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(std::move(path)));
-    std::unique_ptr<ParquetShardWriter> writer(new ParquetShardWriter(std::move(file), std::move(options)));
+    std::unique_ptr<ParquetShardWriter> writer(
+        new ParquetShardWriter(std::move(file), std::move(options), pool));
     ACT_RETURN_IF_ERROR(writer->WriteBytes(parquet::kMagic));
     return writer;
 }
@@ -197,62 +199,93 @@ std::string PlainStatistic(PhysicalType type, std::int64_t value) {
 // levels and values of rows [begin, end) to `body` and widens the numeric min/max (every type
 // here fits in int64; uint16 values compare as unsigned, which they are);
 // `values_per_row` counts level entries per row.
-// Buffers reused by every page: a page is ~1 MiB, and a fresh allocation of that size is an
-// mmap whose pages fault in one by one.
-struct PageScratch {
+}  // namespace
+
+// Buffers one page is encoded and compressed in; reused from page to page and row group to row
+// group, because fresh ~1 MiB allocations are mmaps whose pages fault in one by one.
+struct ParquetShardWriter::PageScratch {
     std::string body;
     std::string compressed;
 };
 
-// `offset` is the file offset where the chunk starts; `emit` writes bytes to the file.
-template <typename EncodeRows, typename Emit>
-Status WriteColumnChunk(std::int64_t rows, std::int64_t rows_per_page, std::int64_t values_per_row,
-                        const ParquetShardOptions& options, ParquetShardWriter::ColumnChunkInfo& info,
-                        std::int64_t offset, PageScratch& scratch, const Emit& emit,
-                        const EncodeRows& encode_rows) {
-    info.data_page_offset = offset;
-    std::int64_t chunk_min = std::numeric_limits<std::int64_t>::max();
-    std::int64_t chunk_max = std::numeric_limits<std::int64_t>::min();
-    for (std::int64_t begin = 0; begin < rows; begin += rows_per_page) {
-        const std::int64_t end = std::min(rows, begin + rows_per_page);
-        std::string& body = scratch.body;
-        body.clear();
-        std::int64_t min = std::numeric_limits<std::int64_t>::max();
-        std::int64_t max = std::numeric_limits<std::int64_t>::min();
-        encode_rows(begin, end, body, min, max);
-        chunk_min = std::min(chunk_min, min);
-        chunk_max = std::max(chunk_max, max);
-        const std::string page_min = PlainStatistic(info.type, min);
-        const std::string page_max = PlainStatistic(info.type, max);
-        ACT_ASSIGN_OR_RETURN(std::string_view compressed,
-                             Compress(options.compression, options.zstd_level, body, scratch.compressed));
-        const std::int64_t num_values = (end - begin) * values_per_row;
-        ThriftCompactWriter header;
-        header.BeginStruct();
-        header.FieldI32(field::kPageType, static_cast<std::int32_t>(parquet::PageType::kDataPage));
-        header.FieldI32(field::kUncompressedPageSize, static_cast<std::int32_t>(body.size()));
-        header.FieldI32(field::kCompressedPageSize, static_cast<std::int32_t>(compressed.size()));
-        header.FieldStructBegin(field::kDataPageHeader);
-        header.FieldI32(field::kNumValues, static_cast<std::int32_t>(num_values));
-        header.FieldI32(field::kEncoding, static_cast<std::int32_t>(parquet::Encoding::kPlain));
-        header.FieldI32(field::kDefinitionLevelEncoding, static_cast<std::int32_t>(parquet::Encoding::kRle));
-        header.FieldI32(field::kRepetitionLevelEncoding, static_cast<std::int32_t>(parquet::Encoding::kRle));
-        header.FieldStructBegin(field::kPageStatistics);
-        header.FieldI64(field::kNullCount, 0);
-        header.FieldBinary(field::kMaxValue, page_max);
-        header.FieldBinary(field::kMinValue, page_min);
-        header.EndStruct();
-        header.EndStruct();
-        header.EndStruct();
-        ACT_RETURN_IF_ERROR(emit(header.bytes()));
-        ACT_RETURN_IF_ERROR(emit(compressed));
-        info.uncompressed_bytes += static_cast<std::int64_t>(header.bytes().size() + body.size());
-        info.compressed_bytes += static_cast<std::int64_t>(header.bytes().size() + compressed.size());
-        info.num_values += num_values;
+namespace {
+
+// One data page, encoded and compressed (possibly on another thread) before it is written.
+struct EncodedPage {
+    std::size_t column = 0;          // index in the row group's columns
+    std::int64_t begin_row = 0, end_row = 0;
+    std::string header;              // PageHeader, Thrift compact
+    std::string_view data;           // compressed body (the body for kNone), in a PageScratch
+    std::int64_t body_bytes = 0;     // uncompressed body size
+    std::int64_t num_values = 0;
+    std::int64_t min = std::numeric_limits<std::int64_t>::max();
+    std::int64_t max = std::numeric_limits<std::int64_t>::min();
+};
+
+// Builds the PageHeader of a data page (v1, PLAIN values, RLE levels, with statistics).
+std::string PageHeader(const EncodedPage& page, PhysicalType type) {
+    ThriftCompactWriter header;
+    header.BeginStruct();
+    header.FieldI32(field::kPageType, static_cast<std::int32_t>(parquet::PageType::kDataPage));
+    header.FieldI32(field::kUncompressedPageSize, static_cast<std::int32_t>(page.body_bytes));
+    header.FieldI32(field::kCompressedPageSize, static_cast<std::int32_t>(page.data.size()));
+    header.FieldStructBegin(field::kDataPageHeader);
+    header.FieldI32(field::kNumValues, static_cast<std::int32_t>(page.num_values));
+    header.FieldI32(field::kEncoding, static_cast<std::int32_t>(parquet::Encoding::kPlain));
+    header.FieldI32(field::kDefinitionLevelEncoding, static_cast<std::int32_t>(parquet::Encoding::kRle));
+    header.FieldI32(field::kRepetitionLevelEncoding, static_cast<std::int32_t>(parquet::Encoding::kRle));
+    header.FieldStructBegin(field::kPageStatistics);
+    header.FieldI64(field::kNullCount, 0);
+    header.FieldBinary(field::kMaxValue, PlainStatistic(type, page.max));
+    header.FieldBinary(field::kMinValue, PlainStatistic(type, page.min));
+    header.EndStruct();
+    header.EndStruct();
+    header.EndStruct();
+    return header.Take();
+}
+
+// Scalar column page: definition levels (max 1, bit width 1) all 1, then PLAIN values.
+template <typename Value>
+void EncodeScalarPage(const std::vector<Value>& values, EncodedPage& page, std::string& body) {
+    std::string levels;
+    AppendRleRun(levels, static_cast<std::uint64_t>(page.end_row - page.begin_row), 1);
+    AppendLengthPrefixed(body, levels);
+    body.append(reinterpret_cast<const char*>(values.data() + page.begin_row),
+                static_cast<std::size_t>(page.end_row - page.begin_row) * sizeof(Value));
+    for (std::int64_t r = page.begin_row; r < page.end_row; ++r) {
+        page.min = std::min<std::int64_t>(page.min, values[r]);
+        page.max = std::max<std::int64_t>(page.max, values[r]);
     }
-    info.min_value = PlainStatistic(info.type, chunk_min);
-    info.max_value = PlainStatistic(info.type, chunk_max);
-    return Status::Ok();
+    page.num_values = page.end_row - page.begin_row;
+}
+
+// List column page: repetition levels (max 1) 0 at each row's first value and 1 after;
+// definition levels (max 3: list, repeated group, element all present) all 3; the uint16 values
+// widened to INT32.
+void EncodeListPage(const std::vector<std::uint16_t>& values, std::int64_t width, EncodedPage& page,
+                    std::string& body) {
+    const std::int64_t rows = page.end_row - page.begin_row;
+    std::string repetition, definition;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        AppendRleRun(repetition, 1, 0);
+        if (width > 1) AppendRleRun(repetition, static_cast<std::uint64_t>(width - 1), 1);
+    }
+    AppendRleRun(definition, static_cast<std::uint64_t>(rows * width), 3);
+    AppendLengthPrefixed(body, repetition);
+    AppendLengthPrefixed(body, definition);
+    const std::size_t first = body.size();
+    body.resize(first + static_cast<std::size_t>(rows * width) * 4);
+    std::int32_t* out = reinterpret_cast<std::int32_t*>(body.data() + first);
+    const std::uint16_t* in = values.data() + page.begin_row * width;
+    std::uint16_t min = 0xFFFF, max = 0;
+    for (std::int64_t i = 0; i < rows * width; ++i) {
+        out[i] = in[i];
+        min = std::min(min, in[i]);
+        max = std::max(max, in[i]);
+    }
+    page.min = min;
+    page.max = max;
+    page.num_values = rows * width;
 }
 
 }  // namespace
@@ -263,67 +296,89 @@ Status ParquetShardWriter::FlushRowGroup() {
     RowGroupInfo group;
     group.num_rows = rows;
     group.file_offset = offset_;
-    auto emit = [this](std::string_view bytes) { return WriteBytes(bytes); };
-    PageScratch scratch;
 
-    // Scalar columns: definition levels (max 1, bit width 1) all 1, then PLAIN values.
-    auto scalar = [&](const std::string& name, PhysicalType type, auto& values) -> Status {
-        using Value = typename std::decay_t<decltype(values)>::value_type;
-        ColumnChunkInfo info;
-        info.type = type;
-        info.path = {name};
-        const std::int64_t rows_per_page = std::max<std::int64_t>(1, options_.page_bytes / sizeof(Value));
-        auto encode = [&](std::int64_t begin, std::int64_t end, std::string& body, std::int64_t& min,
-                          std::int64_t& max) {
-            std::string levels;
-            AppendRleRun(levels, static_cast<std::uint64_t>(end - begin), 1);
-            AppendLengthPrefixed(body, levels);
-            body.append(reinterpret_cast<const char*>(values.data() + begin),
-                        static_cast<std::size_t>(end - begin) * sizeof(Value));
-            for (std::int64_t r = begin; r < end; ++r) {
-                min = std::min<std::int64_t>(min, values[r]);
-                max = std::max<std::int64_t>(max, values[r]);
-            }
-        };
-        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, 1, options_, info, offset_, scratch, emit, encode));
-        group.columns.push_back(std::move(info));
-        return Status::Ok();
-    };
-    ACT_RETURN_IF_ERROR(scalar("doc_id", PhysicalType::kInt64, doc_ids_));
-    ACT_RETURN_IF_ERROR(scalar("tok_pos", PhysicalType::kInt32, tok_pos_));
-    ACT_RETURN_IF_ERROR(scalar("token_id", PhysicalType::kInt32, token_ids_));
-
-    // List columns: repetition levels (max 1) 0 at each row's first value, 1 after; definition
-    // levels (max 3: list, repeated group, element all present) all 3; values widened to INT32.
+    // Columns in schema order, and the pages each is cut into (~page_bytes of values each).
+    std::vector<std::int64_t> value_bytes_per_row = {8, 4, 4};
+    group.columns.resize(3 + activations_.size());
+    group.columns[0].type = PhysicalType::kInt64;
+    group.columns[0].path = {"doc_id"};
+    group.columns[1].type = PhysicalType::kInt32;
+    group.columns[1].path = {"tok_pos"};
+    group.columns[2].type = PhysicalType::kInt32;
+    group.columns[2].path = {"token_id"};
     for (std::size_t c = 0; c < activations_.size(); ++c) {
-        const std::int64_t width = options_.activation_columns[c].width;
-        const std::vector<std::uint16_t>& values = activations_[c];
-        ColumnChunkInfo info;
-        info.type = PhysicalType::kInt32;
-        info.path = {options_.activation_columns[c].name, "list", "element"};
-        const std::int64_t rows_per_page = std::max<std::int64_t>(1, options_.page_bytes / (4 * width));
-        auto encode = [&](std::int64_t begin, std::int64_t end, std::string& body, std::int64_t& min,
-                          std::int64_t& max) {
-            std::string repetition, definition;
-            for (std::int64_t r = begin; r < end; ++r) {
-                AppendRleRun(repetition, 1, 0);
-                if (width > 1) AppendRleRun(repetition, static_cast<std::uint64_t>(width - 1), 1);
+        group.columns[3 + c].type = PhysicalType::kInt32;
+        group.columns[3 + c].path = {options_.activation_columns[c].name, "list", "element"};
+        value_bytes_per_row.push_back(4 * options_.activation_columns[c].width);
+    }
+    std::vector<EncodedPage> pages;
+    for (std::size_t c = 0; c < group.columns.size(); ++c) {
+        const std::int64_t rows_per_page = std::max<std::int64_t>(1, options_.page_bytes / value_bytes_per_row[c]);
+        for (std::int64_t begin = 0; begin < rows; begin += rows_per_page) {
+            EncodedPage page;
+            page.column = c;
+            page.begin_row = begin;
+            page.end_row = std::min(rows, begin + rows_per_page);
+            pages.push_back(std::move(page));
+        }
+    }
+
+    // Encode and compress the pages in waves of 2 per thread, each wave in parallel when a pool
+    // is given (a page depends only on its rows, so the bytes are the same for any number of
+    // threads), then write the wave in order. Memory: one scratch pair per wave slot.
+    const std::size_t wave = pool_ != nullptr ? 2 * static_cast<std::size_t>(pool_->n_threads()) : 1;
+    if (scratch_.size() < wave) scratch_.resize(wave);
+    std::vector<Status> failures(wave);
+    std::vector<std::int64_t> chunk_min(group.columns.size(), std::numeric_limits<std::int64_t>::max());
+    std::vector<std::int64_t> chunk_max(group.columns.size(), std::numeric_limits<std::int64_t>::min());
+    for (std::size_t first = 0; first < pages.size(); first += wave) {
+        const std::size_t count = std::min(wave, pages.size() - first);
+        auto encode = [&](std::int64_t slot) {
+            EncodedPage& page = pages[first + static_cast<std::size_t>(slot)];
+            PageScratch& scratch = scratch_[static_cast<std::size_t>(slot)];
+            std::string& body = scratch.body;
+            body.clear();
+            if (page.column == 0) {
+                EncodeScalarPage(doc_ids_, page, body);
+            } else if (page.column == 1) {
+                EncodeScalarPage(tok_pos_, page, body);
+            } else if (page.column == 2) {
+                EncodeScalarPage(token_ids_, page, body);
+            } else {
+                const std::size_t c = page.column - 3;
+                EncodeListPage(activations_[c], options_.activation_columns[c].width, page, body);
             }
-            AppendRleRun(definition, static_cast<std::uint64_t>((end - begin) * width), 3);
-            AppendLengthPrefixed(body, repetition);
-            AppendLengthPrefixed(body, definition);
-            const std::size_t first = body.size();
-            body.resize(first + static_cast<std::size_t>((end - begin) * width) * 4);
-            std::int32_t* out = reinterpret_cast<std::int32_t*>(body.data() + first);
-            for (std::int64_t i = begin * width; i < end * width; ++i) {
-                const std::int32_t value = values[static_cast<std::size_t>(i)];
-                *out++ = value;
-                min = std::min<std::int64_t>(min, value);
-                max = std::max<std::int64_t>(max, value);
-            }
+            page.body_bytes = static_cast<std::int64_t>(body.size());
+            Result<std::string_view> data =
+                Compress(options_.compression, options_.zstd_level, body, scratch.compressed);
+            failures[static_cast<std::size_t>(slot)] = data.status();
+            if (!data.ok()) return;
+            page.data = *data;
+            page.header = PageHeader(page, group.columns[page.column].type);
         };
-        ACT_RETURN_IF_ERROR(WriteColumnChunk(rows, rows_per_page, width, options_, info, offset_, scratch, emit, encode));
-        group.columns.push_back(std::move(info));
+        if (pool_ != nullptr && count > 1) {
+            pool_->ParallelFor(static_cast<std::int64_t>(count), encode);
+        } else {
+            for (std::size_t slot = 0; slot < count; ++slot) encode(static_cast<std::int64_t>(slot));
+        }
+        for (std::size_t slot = 0; slot < count; ++slot) ACT_RETURN_IF_ERROR(failures[slot]);
+        // Write in schema order; chunk totals include the page headers (Parquet convention).
+        for (std::size_t i = first; i < first + count; ++i) {
+            const EncodedPage& page = pages[i];
+            ColumnChunkInfo& info = group.columns[page.column];
+            if (info.num_values == 0) info.data_page_offset = offset_;
+            ACT_RETURN_IF_ERROR(WriteBytes(page.header));
+            ACT_RETURN_IF_ERROR(WriteBytes(page.data));
+            info.uncompressed_bytes += static_cast<std::int64_t>(page.header.size()) + page.body_bytes;
+            info.compressed_bytes += static_cast<std::int64_t>(page.header.size() + page.data.size());
+            info.num_values += page.num_values;
+            chunk_min[page.column] = std::min(chunk_min[page.column], page.min);
+            chunk_max[page.column] = std::max(chunk_max[page.column], page.max);
+        }
+    }
+    for (std::size_t c = 0; c < group.columns.size(); ++c) {
+        group.columns[c].min_value = PlainStatistic(group.columns[c].type, chunk_min[c]);
+        group.columns[c].max_value = PlainStatistic(group.columns[c].type, chunk_max[c]);
     }
     row_groups_.push_back(std::move(group));
     doc_ids_.clear();

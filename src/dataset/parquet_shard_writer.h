@@ -20,6 +20,7 @@
 
 #include "core/file_util.h"
 #include "core/sha256.h"
+#include "core/thread_pool.h"
 #include "core/status.h"
 #include "dataset/parquet_format.h"
 
@@ -47,9 +48,12 @@ std::string HuggingFaceFeaturesJson(const std::vector<ActivationColumn>& columns
 // One owner, not thread-safe.
 class ParquetShardWriter {
 public:
-    // Opens `path` (via a temporary name). IOError naming the path.
+    // Opens `path` (via a temporary name). IOError naming the path. When `pool` is given (it
+    // must outlive the writer), pages are encoded and compressed on its threads; the file's
+    // bytes are the same either way.
     static Result<std::unique_ptr<ParquetShardWriter>> Create(std::string path,
-                                                              ParquetShardOptions options);
+                                                              ParquetShardOptions options,
+                                                              ThreadPool* pool = nullptr);
     ~ParquetShardWriter();
 
     // Appends one row. REQUIRES: one span per activation column, each of its width.
@@ -68,14 +72,16 @@ public:
 
     struct ColumnChunkInfo;  // per column chunk, for the footer (parquet_shard_writer.cc)
     struct RowGroupInfo;
+    struct PageScratch;
 
 private:
-    ParquetShardWriter(AtomicFile file, ParquetShardOptions options);
+    ParquetShardWriter(AtomicFile file, ParquetShardOptions options, ThreadPool* pool);
     Status FlushRowGroup();
     Status WriteBytes(std::string_view bytes);
 
     AtomicFile file_;
     ParquetShardOptions options_;
+    ThreadPool* pool_;  // borrowed, may be null
     std::int64_t rows_per_group_ = 0;
     std::int64_t offset_ = 0;  // bytes written so far
     std::int64_t total_rows_ = 0;
@@ -85,6 +91,7 @@ private:
     std::vector<std::int32_t> token_ids_;
     std::vector<std::vector<std::uint16_t>> activations_;  // per column, row-major
     std::vector<RowGroupInfo> row_groups_;
+    std::vector<PageScratch> scratch_;  // one per page encoded at once
     Sha256 sha256_;
     std::string sha256_hex_;
 };

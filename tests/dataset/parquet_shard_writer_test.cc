@@ -14,13 +14,19 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Status WriteRows(const std::string& path, int rows, std::string* sha = nullptr) {
+Status WriteRows(const std::string& path, int rows, std::string* sha = nullptr,
+                 ThreadPool* pool = nullptr) {
     ParquetShardOptions options;
     options.activation_columns = {{"activacion", 32}};
-    ACT_ASSIGN_OR_RETURN(auto writer, ParquetShardWriter::Create(path, options));
-    std::vector<std::uint16_t> values(32, 0x3f80);
+    options.row_group_bytes = 300 * (16 + 64);  // several row groups
+    options.page_bytes = 4 * 32 * 17;           // several pages per chunk
+    ACT_ASSIGN_OR_RETURN(auto writer, ParquetShardWriter::Create(path, options, pool));
+    std::vector<std::uint16_t> values(32);
     std::vector<std::span<const std::uint16_t>> spans = {values};
-    for (int r = 0; r < rows; ++r) ACT_RETURN_IF_ERROR(writer->AddRow(r, r, r, spans));
+    for (int r = 0; r < rows; ++r) {
+        for (int i = 0; i < 32; ++i) values[i] = static_cast<std::uint16_t>(r * 31 + i * 7);
+        ACT_RETURN_IF_ERROR(writer->AddRow(r, r, r, spans));
+    }
     ACT_RETURN_IF_ERROR(writer->Finish());
     if (sha != nullptr) *sha = writer->sha256();
     return Status::Ok();
@@ -35,6 +41,16 @@ TEST(ParquetShardWriterTest, Sha256IsTheFilesDigest) {
     const std::string bytes = testing::ReadFile(dir.File("a.parquet"));
     EXPECT_EQ(bytes.substr(0, 4), "PAR1");
     EXPECT_EQ(bytes.substr(bytes.size() - 4), "PAR1");
+}
+
+TEST(ParquetShardWriterTest, ThreadsDoNotChangeTheBytes) {
+    testing::TempDir dir;
+    ThreadPool pool(3);
+    std::string serial, parallel;
+    ASSERT_TRUE(WriteRows(dir.File("serial.parquet"), 1000, &serial).ok());
+    ASSERT_TRUE(WriteRows(dir.File("parallel.parquet"), 1000, &parallel, &pool).ok());
+    EXPECT_EQ(serial, parallel);
+    EXPECT_TRUE(testing::ReadFile(dir.File("serial.parquet")) == testing::ReadFile(dir.File("parallel.parquet")));
 }
 
 // A full disk: the temporary file is /dev/full, where every write fails with ENOSPC.
