@@ -51,7 +51,8 @@ std::string BenchDir() {
 }
 
 // state.range(0): threads encoding and compressing pages.
-void BM_ParquetWrite(benchmark::State& state, Compression compression, int level) {
+void BM_ParquetWrite(benchmark::State& state, Compression compression, int level,
+                     bool byte_stream_split = false) {
     const auto& values = Activations();
     actcache::ThreadPool pool(static_cast<int>(state.range(0)));
     const std::string path = BenchDir() + "/shard.parquet";
@@ -60,6 +61,7 @@ void BM_ParquetWrite(benchmark::State& state, Compression compression, int level
         actcache::dataset::ParquetShardOptions options;
         options.compression = compression;
         options.zstd_level = level;
+        options.byte_stream_split = byte_stream_split;
         auto writer = actcache::dataset::ParquetShardWriter::Create(path, options, &pool);
         if (!writer.ok()) {
             state.SkipWithError(writer.status().message().c_str());
@@ -98,6 +100,7 @@ BENCHMARK_CAPTURE(BM_ParquetWrite, none, Compression::kNone, 0)->Arg(1)->Arg(2)-
 BENCHMARK_CAPTURE(BM_ParquetWrite, snappy, Compression::kSnappy, 0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_ParquetWrite, zstd_fast3, Compression::kZstd, -3)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_ParquetWrite, zstd1, Compression::kZstd, 1)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ParquetWrite, zstd1_byte_stream_split, Compression::kZstd, 1, true)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_ParquetWrite, zstd3, Compression::kZstd, 3)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_ParquetWrite, gzip, Compression::kGzip, 0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 

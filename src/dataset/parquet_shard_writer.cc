@@ -33,6 +33,7 @@ struct ParquetShardWriter::ColumnChunkInfo {
     std::int64_t compressed_bytes = 0;
     std::int64_t data_page_offset = 0;
     std::string min_value, max_value;  // PLAIN encodings
+    parquet::Encoding encoding = parquet::Encoding::kPlain;  // of the values
 };
 
 struct ParquetShardWriter::RowGroupInfo {
@@ -222,8 +223,8 @@ struct EncodedPage {
     std::int64_t max = std::numeric_limits<std::int64_t>::min();
 };
 
-// Builds the PageHeader of a data page (v1, PLAIN values, RLE levels, with statistics).
-std::string PageHeader(const EncodedPage& page, PhysicalType type) {
+// Builds the PageHeader of a data page (v1, RLE levels, with statistics).
+std::string PageHeader(const EncodedPage& page, PhysicalType type, parquet::Encoding encoding) {
     ThriftCompactWriter header;
     header.BeginStruct();
     header.FieldI32(field::kPageType, static_cast<std::int32_t>(parquet::PageType::kDataPage));
@@ -231,7 +232,7 @@ std::string PageHeader(const EncodedPage& page, PhysicalType type) {
     header.FieldI32(field::kCompressedPageSize, static_cast<std::int32_t>(page.data.size()));
     header.FieldStructBegin(field::kDataPageHeader);
     header.FieldI32(field::kNumValues, static_cast<std::int32_t>(page.num_values));
-    header.FieldI32(field::kEncoding, static_cast<std::int32_t>(parquet::Encoding::kPlain));
+    header.FieldI32(field::kEncoding, static_cast<std::int32_t>(encoding));
     header.FieldI32(field::kDefinitionLevelEncoding, static_cast<std::int32_t>(parquet::Encoding::kRle));
     header.FieldI32(field::kRepetitionLevelEncoding, static_cast<std::int32_t>(parquet::Encoding::kRle));
     header.FieldStructBegin(field::kPageStatistics);
@@ -261,9 +262,10 @@ void EncodeScalarPage(const std::vector<Value>& values, EncodedPage& page, std::
 
 // List column page: repetition levels (max 1) 0 at each row's first value and 1 after;
 // definition levels (max 3: list, repeated group, element all present) all 3; the uint16 values
-// widened to INT32.
-void EncodeListPage(const std::vector<std::uint16_t>& values, std::int64_t width, EncodedPage& page,
-                    std::string& body) {
+// widened to INT32, PLAIN (little-endian, one after another) or BYTE_STREAM_SPLIT (byte k of
+// every value in stream k: the low bytes, then the high bytes, then the two zero streams).
+void EncodeListPage(const std::vector<std::uint16_t>& values, std::int64_t width, bool byte_stream_split,
+                    EncodedPage& page, std::string& body) {
     const std::int64_t rows = page.end_row - page.begin_row;
     std::string repetition, definition;
     for (std::int64_t r = 0; r < rows; ++r) {
@@ -274,14 +276,27 @@ void EncodeListPage(const std::vector<std::uint16_t>& values, std::int64_t width
     AppendLengthPrefixed(body, repetition);
     AppendLengthPrefixed(body, definition);
     const std::size_t first = body.size();
-    body.resize(first + static_cast<std::size_t>(rows * width) * 4);
-    std::int32_t* out = reinterpret_cast<std::int32_t*>(body.data() + first);
+    const std::int64_t n = rows * width;
+    body.resize(first + static_cast<std::size_t>(n) * 4);
     const std::uint16_t* in = values.data() + page.begin_row * width;
     std::uint16_t min = 0xFFFF, max = 0;
-    for (std::int64_t i = 0; i < rows * width; ++i) {
-        out[i] = in[i];
-        min = std::min(min, in[i]);
-        max = std::max(max, in[i]);
+    if (byte_stream_split) {
+        char* low = body.data() + first;
+        char* high = low + n;
+        std::memset(high + n, 0, static_cast<std::size_t>(2 * n));  // bytes 2 and 3 of a uint16
+        for (std::int64_t i = 0; i < n; ++i) {
+            low[i] = static_cast<char>(in[i] & 0xFF);
+            high[i] = static_cast<char>(in[i] >> 8);
+            min = std::min(min, in[i]);
+            max = std::max(max, in[i]);
+        }
+    } else {
+        std::int32_t* out = reinterpret_cast<std::int32_t*>(body.data() + first);
+        for (std::int64_t i = 0; i < n; ++i) {
+            out[i] = in[i];
+            min = std::min(min, in[i]);
+            max = std::max(max, in[i]);
+        }
     }
     page.min = min;
     page.max = max;
@@ -289,6 +304,11 @@ void EncodeListPage(const std::vector<std::uint16_t>& values, std::int64_t width
 }
 
 }  // namespace
+
+parquet::Encoding ParquetShardWriter::ValueEncoding(std::size_t column) const {
+    return column >= 3 && options_.byte_stream_split ? parquet::Encoding::kByteStreamSplit
+                                                     : parquet::Encoding::kPlain;
+}
 
 Status ParquetShardWriter::FlushRowGroup() {
     const std::int64_t rows = static_cast<std::int64_t>(doc_ids_.size());
@@ -346,7 +366,8 @@ Status ParquetShardWriter::FlushRowGroup() {
                 EncodeScalarPage(token_ids_, page, body);
             } else {
                 const std::size_t c = page.column - 3;
-                EncodeListPage(activations_[c], options_.activation_columns[c].width, page, body);
+                EncodeListPage(activations_[c], options_.activation_columns[c].width,
+                               options_.byte_stream_split, page, body);
             }
             page.body_bytes = static_cast<std::int64_t>(body.size());
             Result<std::string_view> data =
@@ -354,7 +375,7 @@ Status ParquetShardWriter::FlushRowGroup() {
             failures[static_cast<std::size_t>(slot)] = data.status();
             if (!data.ok()) return;
             page.data = *data;
-            page.header = PageHeader(page, group.columns[page.column].type);
+            page.header = PageHeader(page, group.columns[page.column].type, ValueEncoding(page.column));
         };
         if (pool_ != nullptr && count > 1) {
             pool_->ParallelFor(static_cast<std::int64_t>(count), encode);
@@ -377,6 +398,7 @@ Status ParquetShardWriter::FlushRowGroup() {
         }
     }
     for (std::size_t c = 0; c < group.columns.size(); ++c) {
+        group.columns[c].encoding = ValueEncoding(c);
         group.columns[c].min_value = PlainStatistic(group.columns[c].type, chunk_min[c]);
         group.columns[c].max_value = PlainStatistic(group.columns[c].type, chunk_max[c]);
     }
@@ -451,7 +473,7 @@ Status ParquetShardWriter::Finish() {
             meta.FieldStructBegin(field::kMetaData);
             meta.FieldI32(field::kColumnType, static_cast<std::int32_t>(column.type));
             meta.FieldListBegin(field::kEncodings, ThriftCompactWriter::kI32, 2);
-            meta.WriteI32(static_cast<std::int32_t>(parquet::Encoding::kPlain));
+            meta.WriteI32(static_cast<std::int32_t>(column.encoding));
             meta.WriteI32(static_cast<std::int32_t>(parquet::Encoding::kRle));
             meta.FieldListBegin(field::kPathInSchema, ThriftCompactWriter::kBinary,
                                 static_cast<std::int64_t>(column.path.size()));

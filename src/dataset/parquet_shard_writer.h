@@ -39,6 +39,9 @@ struct ParquetShardOptions {
     int zstd_level = 1;
     std::int64_t row_group_bytes = 100'000'000;  // uncompressed Arrow bytes per row group
     std::int64_t page_bytes = 1 << 20;           // target uncompressed bytes per data page
+    // Activation values as BYTE_STREAM_SPLIT (the 4 bytes of each INT32 in 4 streams) instead
+    // of PLAIN: better compression, fewer readers (see bench/README.md). Off by default.
+    bool byte_stream_split = false;
 };
 
 // The value of the footer key "huggingface": {"info": {"features": {...}}} exactly as
@@ -77,6 +80,8 @@ public:
 private:
     ParquetShardWriter(AtomicFile file, ParquetShardOptions options, ThreadPool* pool);
     Status FlushRowGroup();
+    // The value encoding of column `column` (schema order: doc_id, tok_pos, token_id, hooks...).
+    parquet::Encoding ValueEncoding(std::size_t column) const;
     Status WriteBytes(std::string_view bytes);
 
     AtomicFile file_;

@@ -5,7 +5,7 @@
 //   "arrow": the Arrow schema stored under ARROW:schema, decoded by apache-arrow (JS), or null
 // Rows are arrays of the column values in file order (lists as arrays of numbers; int64 as
 // numbers, exact below 2^53).
-// Usage: node read_parquet.mjs FILE.parquet
+// Usage: node read_parquet.mjs FILE.parquet [--no-duckdb]   (duckdb is then null)
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -20,14 +20,17 @@ const plain = (value) => {
   return value;
 };
 
-const instance = await DuckDBInstance.create(':memory:');
-const connection = await instance.connect();
-const quoted = path.replaceAll("'", "''");
-const describe = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${quoted}')`);
-const types = {};
-for (const row of describe.getRowObjectsJS()) types[row.column_name] = row.column_type;
-const result = await connection.runAndReadAll(`SELECT * FROM read_parquet('${quoted}')`);
-const duckRows = result.getRowsJS().map((row) => row.map(plain));
+let duckdb = null;
+if (!process.argv.includes('--no-duckdb')) {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const quoted = path.replaceAll("'", "''");
+  const describe = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${quoted}')`);
+  const types = {};
+  for (const row of describe.getRowObjectsJS()) types[row.column_name] = row.column_type;
+  const result = await connection.runAndReadAll(`SELECT * FROM read_parquet('${quoted}')`);
+  duckdb = { types, rows: result.getRowsJS().map((row) => row.map(plain)) };
+}
 
 const bytes = readFileSync(path);
 const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
@@ -67,7 +70,7 @@ if (kv['ARROW:schema']) {
 }
 process.stdout.write(JSON.stringify({
   arrow,
-  duckdb: { types, rows: duckRows },
+  duckdb,
   hyparquet: { schema, kv, num_rows: Number(metadata.num_rows), row_groups: metadata.row_groups.length,
                rows: hyRows, names },
 }));
