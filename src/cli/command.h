@@ -34,6 +34,7 @@ inline CLI::Validator NonNegativeInteger() {
 // One registration function per subcommand file.
 Subcommand AddForwardCommand(CLI::App& parent);
 Subcommand AddMakeModelCommand(CLI::App& parent);
+Subcommand AddTokenizeCommand(CLI::App& parent);
 std::vector<Subcommand> AddUnbuiltCommands(CLI::App& parent);
 
 }  // namespace actcache::cli

@@ -16,6 +16,7 @@
 #include "model/hook_site.h"
 #include "model/llama_forward.h"
 #include "model/llama_model.h"
+#include "tokenizer/tokenizer.h"
 
 namespace actcache::cli {
 namespace {
@@ -62,11 +63,14 @@ Status WriteCapture(const std::string& path, std::span<const float> values, std:
 }
 
 Status Forward(const ForwardCommandOptions& options) {
-    if (!options.text.empty()) {
-        return Status::Unimplemented(
-            "--text needs the tokenizer, which is not built yet in this version; pass --tokens");
+    std::vector<std::int32_t> tokens;
+    if (!options.text.empty()) {  // the model's own tokenizer, as tok(text, add_special_tokens=...)
+        ACT_ASSIGN_OR_RETURN(auto tokenizer, tokenizer::Tokenizer::Load(options.model_dir));
+        tokens = tokenizer->Encode(options.text, options.add_special);
+        if (tokens.empty()) return Status::InvalidArgument("--text: the text gives no tokens");
+    } else {
+        ACT_ASSIGN_OR_RETURN(tokens, ParseTokenList(options.tokens));
     }
-    ACT_ASSIGN_OR_RETURN(std::vector<std::int32_t> tokens, ParseTokenList(options.tokens));
     const kernels::Precision precision =
         options.dtype == "f32" ? kernels::Precision::kF32 : kernels::Precision::kBf16;
     ACT_ASSIGN_OR_RETURN(model::LlamaConfig config,

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     std::vector<Subcommand> commands;
     commands.push_back(AddMakeModelCommand(app));
     commands.push_back(AddForwardCommand(app));
+    commands.push_back(AddTokenizeCommand(app));
     for (Subcommand& command : AddUnbuiltCommands(app)) commands.push_back(std::move(command));
 
     // CLI11 reports an unknown first word only as "a subcommand is required"; name it.

@@ -18,7 +18,6 @@ constexpr UnbuiltCommand kUnbuiltCommands[] = {
             "job)"},
     {"inspect", "Show rows, decoded tokens and statistics of a dataset, and check it"},
     {"push", "Upload what a run left locally to the Hugging Face Hub"},
-    {"tokenize", "Tokenize stdin with a tokenizer.json (one JSON array of ids per line)"},
 };
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <span>
 
+#include "core/utf8.h"
+
 namespace actcache::corpus {
 namespace {
 
@@ -42,39 +44,10 @@ bool PythonUpperChangesChar(char32_t c) {
 }
 
 char32_t NextCodePoint(std::string_view text, std::size_t* pos) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const std::size_t i = *pos;
-    const unsigned char b0 = byte(i);
-    const std::size_t left = text.size() - i;
     std::size_t length = 0;
-    char32_t cp = 0;
-    if (b0 < 0x80) {
-        *pos = i + 1;
-        return b0;
-    } else if (b0 >= 0xC2 && b0 <= 0xDF) {
-        length = 2;
-        cp = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        length = 3;
-        cp = b0 & 0x0F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        length = 4;
-        cp = b0 & 0x07;
-    }
-    bool valid = length > 0 && length <= left;
-    for (std::size_t k = 1; valid && k < length; ++k) {
-        valid = (byte(i + k) & 0xC0) == 0x80;
-        cp = (cp << 6) | (byte(i + k) & 0x3F);
-    }
-    // Overlongs, surrogates and values past U+10FFFF are invalid (RFC 3629).
-    valid = valid && !(length == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) &&
-            !(length == 4 && (cp < 0x10000 || cp > 0x10FFFF));
-    if (!valid) {
-        *pos = i + 1;
-        return 0xFFFD;
-    }
-    *pos = i + length;
-    return cp;
+    const char32_t c = DecodeCodePoint(text, *pos, length);
+    *pos += length;
+    return c;
 }
 
 std::int64_t CodePointCount(std::string_view text) {

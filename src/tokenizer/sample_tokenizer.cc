@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/json.h"
+#include "core/utf8.h"
 #include "core/random.h"
 
 namespace actcache::tokenizer {
@@ -18,19 +19,6 @@ namespace {
 bool IsSelfMapped(int byte) {
     return (byte >= 0x21 && byte <= 0x7E) || (byte >= 0xA1 && byte <= 0xAC) ||
            (byte >= 0xAE && byte <= 0xFF);
-}
-
-void AppendUtf8(char32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
 }
 
 // Training sample: common English words, drawn with Zipf-like weights by a seeded generator so

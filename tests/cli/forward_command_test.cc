@@ -113,7 +113,6 @@ TEST_F(ForwardCommandTest, BadInputsGiveOneClearLine) {
         {{"--hook", "model.layers.0.mlp"}, 2, "--tokens or --text"},
         {{"--hook", "model.layers.0.mlp", "--tokens", "1", "--dtype", "f32", "--raw"}, 2,
          "--raw"},
-        {{"--hook", "model.layers.0.mlp", "--text", "hello"}, 1, "not built yet"},
     };
     for (const Case& c : cases) {
         std::vector<std::string> args = {"forward", "--model", Model(), "--out", out.File("x.npy")};
@@ -126,6 +125,25 @@ TEST_F(ForwardCommandTest, BadInputsGiveOneClearLine) {
         }
     }
     EXPECT_FALSE(std::filesystem::exists(out.File("x.npy")));
+}
+
+// --text goes through the model's tokenizer exactly as --tokens with the ids it gives.
+TEST_F(ForwardCommandTest, TextIsTokenizedWithTheModelsTokenizer) {
+    testing::TempDir out;
+    testing::WriteFile(out.File("in.txt"), "\"the model of the world\"\n");
+    const std::string command = std::string(ACTCACHE_BINARY) + " tokenize --add-special --tokenizer " +
+                                Model() + " < " + out.File("in.txt") + " > " + out.File("ids.txt");
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    std::string ids = testing::ReadFile(out.File("ids.txt"));
+    ids = ids.substr(1, ids.find(']') - 1);  // "[510,...]" -> "510,..."
+    auto by_text = RunActcache({"forward", "--model", Model(), "--hook", "model.layers.1", "--text",
+                                "the model of the world", "--add-special", "--out", out.File("a.npy")});
+    ASSERT_EQ(by_text.exit_code, 0) << by_text.stderr_text;
+    auto by_ids = RunActcache({"forward", "--model", Model(), "--hook", "model.layers.1", "--tokens", ids,
+                               "--out", out.File("b.npy")});
+    ASSERT_EQ(by_ids.exit_code, 0) << by_ids.stderr_text;
+    EXPECT_TRUE(testing::ReadFile(out.File("a.npy")) == testing::ReadFile(out.File("b.npy")));
+    EXPECT_EQ(ids.substr(0, 4), "510,");  // BOS from the template
 }
 
 TEST_F(ForwardCommandTest, TensorsThatDoNotMatchTheConfigAreRejected) {

@@ -9,29 +9,12 @@
 
 #include "core/json.h"
 #include "core/random.h"
+#include "core/utf8.h"
 #include "corpus/quality_filter.h"
 #include "support/temp_dir.h"
 
 namespace actcache::corpus {
 namespace {
-
-void AppendUtf8(char32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 // Pools of code points that stress each rule; the rest of Unicode is drawn uniformly.
 const std::vector<std::pair<char32_t, char32_t>> kPools = {
