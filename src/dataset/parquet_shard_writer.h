@@ -23,6 +23,7 @@
 #include "core/thread_pool.h"
 #include "core/status.h"
 #include "dataset/parquet_format.h"
+#include "dataset/parquet_layout.h"
 
 namespace actcache::dataset {
 
@@ -73,8 +74,6 @@ public:
     const std::string& sha256() const { return sha256_hex_; }
     std::int64_t rows_per_row_group() const { return rows_per_group_; }
 
-    struct ColumnChunkInfo;  // per column chunk, for the footer (parquet_shard_writer.cc)
-    struct RowGroupInfo;
     struct PageScratch;
 
 private:
