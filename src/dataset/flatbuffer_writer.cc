@@ -114,22 +114,16 @@ FbTable::Field ScalarField(int slot, std::string bytes) {
 
 }  // namespace
 
-FbTable& FbTable::Scalar8(int slot, std::uint8_t value) {
-    fields.push_back(ScalarField(slot, Bytes(value)));
+FbTable& FbTable::Scalar8(int slot, std::uint8_t value) { return AddScalar(slot, Bytes(value)); }
+FbTable& FbTable::Scalar16(int slot, std::int16_t value) { return AddScalar(slot, Bytes(value)); }
+FbTable& FbTable::Scalar32(int slot, std::int32_t value) { return AddScalar(slot, Bytes(value)); }
+FbTable& FbTable::Scalar64(int slot, std::int64_t value) { return AddScalar(slot, Bytes(value)); }
+
+FbTable& FbTable::AddScalar(int slot, std::string bytes) {
+    fields.push_back(ScalarField(slot, std::move(bytes)));
     return *this;
 }
-FbTable& FbTable::Scalar16(int slot, std::int16_t value) {
-    fields.push_back(ScalarField(slot, Bytes(value)));
-    return *this;
-}
-FbTable& FbTable::Scalar32(int slot, std::int32_t value) {
-    fields.push_back(ScalarField(slot, Bytes(value)));
-    return *this;
-}
-FbTable& FbTable::Scalar64(int slot, std::int64_t value) {
-    fields.push_back(ScalarField(slot, Bytes(value)));
-    return *this;
-}
+
 FbTable& FbTable::String(int slot, std::string value) {
     Field field;
     field.slot = slot;

@@ -35,6 +35,9 @@ struct FbTable {
     FbTable& String(int slot, std::string value);
     FbTable& Table(int slot, std::unique_ptr<FbTable> table);
     FbTable& Tables(int slot, std::vector<std::unique_ptr<FbTable>> tables);
+
+private:
+    FbTable& AddScalar(int slot, std::string bytes);  // little-endian bytes of one scalar
 };
 
 // Serializes `root` as a complete FlatBuffers buffer (root uoffset first).
