@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sys/resource.h>
 
 #include "corpus/source_list.h"
 #include "support/http_test_server.h"
@@ -251,6 +253,46 @@ TEST(DocumentReaderHubTest, StreamsADatasetByNameFromTheHub) {
     EXPECT_THAT((*val)[0].location, HasSubstr("val.jsonl"));
     EXPECT_THAT(ExpandSources({"hf://datasets/org/pile/test/*"}, settings).status().message(),
                 HasSubstr("matches 'test/*'"));
+}
+
+}  // namespace
+}  // namespace actcache::corpus
+
+namespace actcache::corpus {
+namespace {
+
+// Memory stays bounded however long a line is: a 100 MB single-line record (zstd-compressed,
+// streamed) must not need 10x its size. Peak RSS is the process's high-water mark, so the test
+// writes its input without ever holding it whole.
+TEST(DocumentReaderMemoryTest, HundredMegabyteLineNeedsFarLessThanTenTimesItsSize) {
+    testing::TempDir dir;
+    const std::int64_t text_bytes = 100LL << 20;
+    {
+        std::ofstream out(dir.File("big.jsonl"), std::ios::binary);
+        out << "{\"meta\": {\"x\": 1}, \"text\": \"";
+        const std::string chunk(1 << 20, 'w');
+        for (std::int64_t written = 0; written < text_bytes; written += chunk.size()) out << chunk;
+        out << "\"}\n{\"text\": \"after\"}\n";
+    }
+    ASSERT_EQ(std::system(("zstd -q --rm " + dir.File("big.jsonl")).c_str()), 0);
+    struct rusage before {};
+    ::getrusage(RUSAGE_SELF, &before);
+    auto sources = ExpandSources({dir.File("big.jsonl.zst")}, {});
+    ASSERT_TRUE(sources.ok());
+    DocumentReader reader(*sources, {});
+    Document document;
+    auto more = reader.Next(document);
+    ASSERT_TRUE(more.ok() && *more) << more.status().message();
+    EXPECT_EQ(static_cast<std::int64_t>(document.text.size()), text_bytes);
+    more = reader.Next(document);
+    ASSERT_TRUE(more.ok() && *more);
+    EXPECT_EQ(document.text, "after");
+    struct rusage after {};
+    ::getrusage(RUSAGE_SELF, &after);
+    const std::int64_t peak_bytes = static_cast<std::int64_t>(after.ru_maxrss) * 1024;  // KiB
+    std::printf("peak RSS %lld MiB for a %lld MiB line\n", static_cast<long long>(peak_bytes >> 20),
+                static_cast<long long>(text_bytes >> 20));
+    EXPECT_LT(peak_bytes, 4 * text_bytes);  // the line, the decoded text, buffers: not 10x
 }
 
 }  // namespace
