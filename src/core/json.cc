@@ -164,12 +164,6 @@ private:
 
     Status ParseObject(JsonValue& out, int depth) {
         out = JsonValue::Object();
-        scanner_.Advance();  // '{'
-        scanner_.SkipWhitespace();
-        if (!scanner_.AtEnd() && scanner_.Peek() == '}') {
-            scanner_.Advance();
-            return Status::Ok();
-        }
         // Duplicate keys: small objects are scanned; once an object grows past kScanLimit
         // (vocabularies) an index set hashes the keys through members_, so it stays valid when
         // the vector reallocates.
@@ -181,77 +175,37 @@ private:
         };
         std::unordered_set<std::size_t, decltype(key_hash), decltype(key_equal)> seen(
             64, key_hash, key_equal);
-        while (true) {
-            scanner_.SkipWhitespace();
-            if (scanner_.AtEnd() || scanner_.Peek() != '"') {
-                return scanner_.Error("expected a string key in object");
-            }
-            const std::size_t key_pos = scanner_.pos();
-            std::string key;
-            ACT_RETURN_IF_ERROR(scanner_.ScanString(&key));
-            scanner_.SkipWhitespace();
-            if (scanner_.AtEnd() || scanner_.Peek() != ':') {
-                return scanner_.Error("expected ':' after key");
-            }
-            scanner_.Advance();
-            scanner_.SkipWhitespace();
+        std::string key;
+        return scanner_.ScanObject(&key, [&](std::size_t key_pos) -> Status {
             JsonValue value;
             ACT_RETURN_IF_ERROR(ParseValue(value, depth + 1));
             out.members_.emplace_back(std::move(key), std::move(value));
-            if (options_.reject_duplicate_keys) {
-                std::size_t last = members.size() - 1;
-                bool duplicate = false;
-                if (members.size() <= kScanLimit) {
-                    for (std::size_t i = 0; i < last; ++i) duplicate |= key_equal(i, last);
-                } else {
-                    if (seen.empty()) {
-                        for (std::size_t i = 0; i < last; ++i) seen.insert(i);
-                    }
-                    duplicate = !seen.insert(last).second;
+            if (!options_.reject_duplicate_keys) return Status::Ok();
+            const std::size_t last = members.size() - 1;
+            bool duplicate = false;
+            if (members.size() <= kScanLimit) {
+                for (std::size_t i = 0; i < last; ++i) duplicate |= key_equal(i, last);
+            } else {
+                if (seen.empty()) {
+                    for (std::size_t i = 0; i < last; ++i) seen.insert(i);
                 }
-                if (duplicate) {
-                    return scanner_.ErrorAt(key_pos, "duplicate key \"" + members.back().first + "\"");
-                }
+                duplicate = !seen.insert(last).second;
             }
-            scanner_.SkipWhitespace();
-            if (scanner_.AtEnd()) return scanner_.Error("unexpected end of input in object");
-            if (scanner_.Peek() == ',') {
-                scanner_.Advance();
-                continue;
+            if (duplicate) {
+                return scanner_.ErrorAt(key_pos, "duplicate key \"" + members.back().first + "\"");
             }
-            if (scanner_.Peek() == '}') {
-                scanner_.Advance();
-                return Status::Ok();
-            }
-            return scanner_.Error("expected ',' or '}' in object");
-        }
+            return Status::Ok();
+        });
     }
 
     Status ParseArray(JsonValue& out, int depth) {
         out = JsonValue::Array();
-        scanner_.Advance();  // '['
-        scanner_.SkipWhitespace();
-        if (!scanner_.AtEnd() && scanner_.Peek() == ']') {
-            scanner_.Advance();
-            return Status::Ok();
-        }
-        while (true) {
-            scanner_.SkipWhitespace();
+        return scanner_.ScanArray([&]() -> Status {
             JsonValue value;
             ACT_RETURN_IF_ERROR(ParseValue(value, depth + 1));
             out.items_.push_back(std::move(value));
-            scanner_.SkipWhitespace();
-            if (scanner_.AtEnd()) return scanner_.Error("unexpected end of input in array");
-            if (scanner_.Peek() == ',') {
-                scanner_.Advance();
-                continue;
-            }
-            if (scanner_.Peek() == ']') {
-                scanner_.Advance();
-                return Status::Ok();
-            }
-            return scanner_.Error("expected ',' or ']' in array");
-        }
+            return Status::Ok();
+        });
     }
 
     Status ParseNumber(JsonValue& out) {

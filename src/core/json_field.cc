@@ -62,62 +62,15 @@ private:
     }
 
     Status Object(int depth, int path_index) {
-        scanner_.Advance();  // '{'
-        scanner_.SkipWhitespace();
-        if (!scanner_.AtEnd() && scanner_.Peek() == '}') {
-            scanner_.Advance();
-            return Status::Ok();
-        }
-        while (true) {
-            scanner_.SkipWhitespace();
-            if (scanner_.AtEnd() || scanner_.Peek() != '"') {
-                return scanner_.Error("expected a string key in object");
-            }
-            ACT_RETURN_IF_ERROR(scanner_.ScanString(&key_));
-            const bool on_path = path_index >= 0 && key_ == path_[static_cast<std::size_t>(path_index)];
-            scanner_.SkipWhitespace();
-            if (scanner_.AtEnd() || scanner_.Peek() != ':') {
-                return scanner_.Error("expected ':' after key");
-            }
-            scanner_.Advance();
-            scanner_.SkipWhitespace();
-            ACT_RETURN_IF_ERROR(Value(depth + 1, on_path ? path_index + 1 : -1));
-            scanner_.SkipWhitespace();
-            if (scanner_.AtEnd()) return scanner_.Error("unexpected end of input in object");
-            if (scanner_.Peek() == ',') {
-                scanner_.Advance();
-                continue;
-            }
-            if (scanner_.Peek() == '}') {
-                scanner_.Advance();
-                return Status::Ok();
-            }
-            return scanner_.Error("expected ',' or '}' in object");
-        }
+        return scanner_.ScanObject(&key_, [&](std::size_t) {
+            const bool on_path =
+                path_index >= 0 && key_ == path_[static_cast<std::size_t>(path_index)];
+            return Value(depth + 1, on_path ? path_index + 1 : -1);
+        });
     }
 
     Status Array(int depth) {
-        scanner_.Advance();  // '['
-        scanner_.SkipWhitespace();
-        if (!scanner_.AtEnd() && scanner_.Peek() == ']') {
-            scanner_.Advance();
-            return Status::Ok();
-        }
-        while (true) {
-            scanner_.SkipWhitespace();
-            ACT_RETURN_IF_ERROR(Value(depth + 1, -1));
-            scanner_.SkipWhitespace();
-            if (scanner_.AtEnd()) return scanner_.Error("unexpected end of input in array");
-            if (scanner_.Peek() == ',') {
-                scanner_.Advance();
-                continue;
-            }
-            if (scanner_.Peek() == ']') {
-                scanner_.Advance();
-                return Status::Ok();
-            }
-            return scanner_.Error("expected ',' or ']' in array");
-        }
+        return scanner_.ScanArray([&] { return Value(depth + 1, -1); });
     }
 
     JsonScanner scanner_;
