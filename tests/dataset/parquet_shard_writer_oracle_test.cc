@@ -1,6 +1,7 @@
 // Shards written by ParquetShardWriter, read back by two readers that are not ours: DuckDB and
 // hyparquet. Every value must come back, with the schema datasets writes.
 #include "dataset/parquet_shard_writer.h"
+#include "dataset/sample_shard.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,39 +17,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Rows {
-    std::vector<std::int64_t> doc_ids;
-    std::vector<std::int32_t> tok_pos, token_ids;
-    std::vector<std::vector<std::uint16_t>> acts;  // per column, row-major
-};
-
-Rows WriteShard(const std::string& path, const ParquetShardOptions& options, std::int64_t n_rows) {
-    Rows rows;
-    rows.acts.resize(options.activation_columns.size());
-    SplitMix64 rng(11);
-    auto writer = ParquetShardWriter::Create(path, options);
-    EXPECT_TRUE(writer.ok()) << writer.status().message();
-    for (std::int64_t r = 0; r < n_rows; ++r) {
-        const std::int64_t doc_id = 5'000'000'000LL + r / 7;  // beyond int32
-        const std::int32_t tok_pos = static_cast<std::int32_t>(r % 4096);
-        const std::int32_t token_id = static_cast<std::int32_t>(rng.Next() % 128256);
-        std::vector<std::vector<std::uint16_t>> values(options.activation_columns.size());
-        std::vector<std::span<const std::uint16_t>> spans;
-        for (std::size_t c = 0; c < values.size(); ++c) {
-            values[c].resize(static_cast<std::size_t>(options.activation_columns[c].width));
-            for (auto& v : values[c]) v = static_cast<std::uint16_t>(rng.Next());  // full 0..65535
-            rows.acts[c].insert(rows.acts[c].end(), values[c].begin(), values[c].end());
-            spans.push_back(values[c]);
-        }
-        rows.doc_ids.push_back(doc_id);
-        rows.tok_pos.push_back(tok_pos);
-        rows.token_ids.push_back(token_id);
-        EXPECT_TRUE((*writer)->AddRow(doc_id, tok_pos, token_id, spans).ok());
-    }
-    Status status = (*writer)->Finish();
-    EXPECT_TRUE(status.ok()) << status.message();
-    return rows;
-}
+using Rows = SampleRows;
 
 JsonValue ReadWithOracles(const testing::TempDir& dir, const std::string& path,
                           const std::string& flags = "") {
@@ -93,7 +62,7 @@ TEST_P(ParquetOracleTest, DuckDbAndHyparquetReadBackEveryValue) {
     options.row_group_bytes = 150 * (16 + 2 * 80);  // 150 rows per row group: several groups
     options.page_bytes = 4 * 64 * 20;               // 20 rows per activation page: many pages
     const std::string path = dir.File("train_00000-00000-of-00001.parquet");
-    Rows rows = WriteShard(path, options, 437);
+    Rows rows = WriteSampleShard(path, options, 437, 11);
     JsonValue result = ReadWithOracles(dir, path);
     ASSERT_TRUE(result.is_object());
 
@@ -139,7 +108,7 @@ TEST(ParquetByteStreamSplitTest, HyparquetReadsBackEveryValue) {
     options.byte_stream_split = true;
     options.page_bytes = 4 * 64 * 20;
     const std::string path = dir.File("bss.parquet");
-    Rows rows = WriteShard(path, options, 137);
+    Rows rows = WriteSampleShard(path, options, 137, 11);
     JsonValue result = ReadWithOracles(dir, path, "--no-duckdb");
     ASSERT_TRUE(result.is_object());
     ExpectRowsEqual(*result.Find("hyparquet")->Find("rows"), rows, options.activation_columns, "hyparquet");
