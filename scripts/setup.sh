@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config   # toolchain
   clang                              # second compiler: determinism check, fuzz targets
   libcli11-dev                       # command-line parsing
+  libtomlplusplus-dev                # run configs (TOML)
   libzstd-dev zlib1g-dev zstd        # corpus decompression (zstd CLI: test data)
   libsnappy-dev                      # Parquet snappy pages
   libcurl4-openssl-dev ca-certificates  # HTTP(S): corpus URLs, later the Hub

@@ -14,6 +14,7 @@ namespace actcache::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // the command ran and failed (one line on stderr)
 inline constexpr int kExitUsage = 2;    // unknown option, bad value, missing argument
+inline constexpr int kExitInterrupted = 130;  // stopped by SIGINT/SIGTERM, cleanly and resumably
 
 struct Subcommand {
     CLI::App* app = nullptr;            // owned by the parent CLI::App
@@ -33,7 +34,9 @@ inline CLI::Validator NonNegativeInteger() {
 
 // One registration function per subcommand file.
 Subcommand AddForwardCommand(CLI::App& parent);
+Subcommand AddInspectCommand(CLI::App& parent);
 Subcommand AddMakeModelCommand(CLI::App& parent);
+Subcommand AddRunCommand(CLI::App& parent);
 Subcommand AddTokenizeCommand(CLI::App& parent);
 std::vector<Subcommand> AddUnbuiltCommands(CLI::App& parent);
 

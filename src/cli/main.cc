@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
     commands.push_back(AddMakeModelCommand(app));
     commands.push_back(AddForwardCommand(app));
     commands.push_back(AddTokenizeCommand(app));
+    commands.push_back(AddRunCommand(app));
+    commands.push_back(AddInspectCommand(app));
     for (Subcommand& command : AddUnbuiltCommands(app)) commands.push_back(std::move(command));
 
     // CLI11 reports an unknown first word only as "a subcommand is required"; name it.
@@ -60,7 +62,7 @@ int main(int argc, char** argv) {
         if (!status.ok()) {
             std::fprintf(stderr, "actcache %s: error: %s\n", command.app->get_name().c_str(),
                          status.message().c_str());
-            return kExitFailure;
+            return status.code() == actcache::StatusCode::kCancelled ? kExitInterrupted : kExitFailure;
         }
         return kExitOk;
     }

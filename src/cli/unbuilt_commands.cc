@@ -14,9 +14,6 @@ struct UnbuiltCommand {
 };
 
 constexpr UnbuiltCommand kUnbuiltCommands[] = {
-    {"run", "Build an activation dataset: corpus -> model -> hooks -> Parquet shards (the main "
-            "job)"},
-    {"inspect", "Show rows, decoded tokens and statistics of a dataset, and check it"},
     {"push", "Upload what a run left locally to the Hugging Face Hub"},
 };
 

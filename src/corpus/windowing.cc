@@ -15,6 +15,7 @@ void AppendWindows(std::int64_t doc_id, std::span<const std::int32_t> ids, std::
     };
     std::int64_t s = 0;
     bool first = true;
+    std::int64_t ordinal = 0;
     while (s < seq_size) {
         const bool insert_bos = options.bos_every_window && !first;
         const std::int64_t span = insert_bos ? seq_len - 1 : seq_len;  // tokens taken from seq
@@ -23,6 +24,7 @@ void AppendWindows(std::int64_t doc_id, std::span<const std::int32_t> ids, std::
         const std::int64_t taken = available < span ? available : span;
         Window window;
         window.doc_id = doc_id;
+        window.ordinal = ordinal++;
         if (insert_bos) {
             window.tokens.push_back(bos_id);
             window.tok_pos.push_back(-1);

@@ -29,6 +29,7 @@ struct WindowOptions {
 
 struct Window {
     std::int64_t doc_id = 0;
+    std::int64_t ordinal = 0;           // index of this window among its document's windows
     std::vector<std::int32_t> tokens;   // length seq_len (shorter only with keep_partial)
     std::vector<std::int32_t> tok_pos;  // per token: index in seq, or −1 for an inserted BOS
 };

@@ -15,6 +15,7 @@
 #include <limits>
 #include <optional>
 
+#include "core/crash_point.h"
 #include "core/json.h"
 #include "dataset/parquet_footer.h"
 #include "dataset/thrift_compact.h"
@@ -264,9 +265,10 @@ void EncodeListPage(const std::vector<std::uint16_t>& values, std::int64_t width
             max = std::max(max, in[i]);
         }
     } else {
-        std::int32_t* out = reinterpret_cast<std::int32_t*>(body.data() + first);
+        char* out = body.data() + first;  // not 4-aligned after the levels: store through memcpy
         for (std::int64_t i = 0; i < n; ++i) {
-            out[i] = in[i];
+            const std::uint32_t value = in[i];  // little-endian INT32, as PLAIN stores it
+            std::memcpy(out + 4 * i, &value, 4);
             min = std::min(min, in[i]);
             max = std::max(max, in[i]);
         }
@@ -385,6 +387,7 @@ Status ParquetShardWriter::FlushRowGroup() {
 
 Status ParquetShardWriter::Finish() {
     ACT_RETURN_IF_ERROR(FlushRowGroup());
+    CrashPoint("parquet-before-footer");  // tests: a kill with the data written, no footer
     const std::string footer =
         SerializeFileMetaData(options_.activation_columns, options_.compression, row_groups_, total_rows_);
     ACT_RETURN_IF_ERROR(WriteBytes(footer));

@@ -26,6 +26,14 @@ std::optional<std::string> CleanToken(std::string token) {
     return cleaned.substr(first, last - first + 1);
 }
 
+// HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface; empty without a home.
+std::string HfHome(const EnvLookup& env) {
+    if (auto hf_home = env("HF_HOME")) return *hf_home;
+    if (auto xdg = env("XDG_CACHE_HOME")) return *xdg + "/huggingface";
+    if (auto user_home = env("HOME")) return *user_home + "/.cache/huggingface";
+    return "";
+}
+
 }  // namespace
 
 EnvLookup ProcessEnvironment() {
@@ -48,6 +56,13 @@ HubSettings ResolveHubSettings(const EnvLookup& env) {
         while (settings.endpoint.ends_with("/")) settings.endpoint.pop_back();
     }
     settings.offline = IsTrue(env("HF_HUB_OFFLINE"));
+    if (auto cache = env("HF_HUB_CACHE")) {
+        settings.cache_dir = *cache;
+    } else if (auto legacy = env("HUGGINGFACE_HUB_CACHE")) {
+        settings.cache_dir = *legacy;
+    } else if (const std::string home = HfHome(env); !home.empty()) {
+        settings.cache_dir = home + "/hub";
+    }
     if (IsTrue(env("HF_HUB_DISABLE_IMPLICIT_TOKEN"))) return settings;
     for (const char* name : {"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"}) {
         if (auto value = env(name)) {
@@ -59,15 +74,7 @@ HubSettings ResolveHubSettings(const EnvLookup& env) {
     if (auto token_path = env("HF_TOKEN_PATH")) {
         path = *token_path;
     } else {
-        std::string home;
-        if (auto hf_home = env("HF_HOME")) {
-            home = *hf_home;
-        } else if (auto xdg = env("XDG_CACHE_HOME")) {
-            home = *xdg + "/huggingface";
-        } else if (auto user_home = env("HOME")) {
-            home = *user_home + "/.cache/huggingface";
-        }
-        if (!home.empty()) path = home + "/token";
+        if (const std::string home = HfHome(env); !home.empty()) path = home + "/token";
     }
     if (!path.empty()) {
         std::ifstream file(path);

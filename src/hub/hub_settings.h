@@ -18,6 +18,9 @@ struct HubSettings {
     std::string endpoint = "https://huggingface.co";  // HF_ENDPOINT, trailing '/' stripped
     std::optional<std::string> token;                 // never printed, logged or written
     bool offline = false;                             // HF_HUB_OFFLINE=1/true/yes/on
+    // The hub cache (models--ORG--NAME/...): HF_HUB_CACHE, else HUGGINGFACE_HUB_CACHE, else
+    // $HF_HOME/hub (HF_HOME as for the token below). Empty when no home can be found.
+    std::string cache_dir;
 
     // "authorization: Bearer <token>" when there is a token (for http::GetOptions::headers).
     std::vector<std::string> AuthHeaders() const;

@@ -45,7 +45,6 @@ std::string ReadFile(const std::string& path) {
     return buffer.str();
 }
 
-namespace {
 std::string ShellQuote(const std::string& arg) {
     std::string quoted = "'";
     for (char c : arg) {
@@ -57,16 +56,23 @@ std::string ShellQuote(const std::string& arg) {
     }
     return quoted + "'";
 }
-}  // namespace
 
-CommandResult RunActcache(const std::vector<std::string>& args) {
-    TempDir scratch;
+std::string ActcacheCommand(const std::vector<std::string>& args) {
     std::string command = ShellQuote(ACTCACHE_BINARY);
     for (const std::string& arg : args) command += " " + ShellQuote(arg);
-    command += " >" + scratch.File("out") + " 2>" + scratch.File("err") + " </dev/null";
+    return command;
+}
+
+CommandResult RunActcache(const std::vector<std::string>& args) { return RunShell(ActcacheCommand(args)); }
+
+CommandResult RunShell(const std::string& shell_command) {
+    TempDir scratch;
+    const std::string command = "(" + shell_command + ") >" + scratch.File("out") + " 2>" +
+                                scratch.File("err") + " </dev/null";
     int status = std::system(command.c_str());
     CommandResult result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    // A shell reports a child killed by signal N as 128 + N; so do we when no shell is between.
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
     result.stdout_text = ReadFile(scratch.File("out"));
     result.stderr_text = ReadFile(scratch.File("err"));
     return result;

@@ -37,6 +37,14 @@ struct CommandResult {
 };
 
 // Runs the actcache binary with `args` (each shell-quoted), capturing both output streams.
+// exit_code is 128 + N when the process died of signal N (as a shell reports it).
 CommandResult RunActcache(const std::vector<std::string>& args);
+
+// `arg` quoted for /bin/sh.
+std::string ShellQuote(const std::string& arg);
+// The shell command line that runs actcache with `args` (to prefix with VAR=value, wrap, ...).
+std::string ActcacheCommand(const std::vector<std::string>& args);
+// Runs a shell command line (stdin from /dev/null), capturing both output streams.
+CommandResult RunShell(const std::string& shell_command);
 
 }  // namespace actcache::testing

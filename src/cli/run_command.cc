@@ -1,0 +1,188 @@
+// `actcache run`: the main job. Every option also reads from a TOML file (--config) under the
+// same name; the help of each names the seed's default and the seed's name for it.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/toml_config.h"
+#include "core/interrupt.h"
+#include "pipeline/run.h"
+
+namespace actcache::cli {
+namespace {
+
+struct RunCommandOptions {
+    pipeline::RunOptions run;
+    std::string config;
+    std::string corpus_format = "auto";
+    std::string compression = "zstd";
+    bool skip_bad_records = false;
+    bool no_upper_filter = false;
+    bool no_numeric_filter = false;
+    double log_interval = 10;
+};
+
+std::string Human(double value, const char* unit) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.3g %s", value, unit);
+    return text;
+}
+
+void PrintSummary(const pipeline::RunSummary& summary) {
+    if (summary.already_complete) {
+        std::printf("%s: already complete (%s): %lld rows in %lld shards; nothing to do\n",
+                    summary.output_dir.c_str(), summary.stopped_by.c_str(),
+                    static_cast<long long>(summary.rows), static_cast<long long>(summary.shards));
+        return;
+    }
+    const double rate = summary.seconds > 0 ? static_cast<double>(summary.forward_tokens) / summary.seconds : 0;
+    std::printf("%s: %lld rows in %lld shards, %s (stopped by %s)%s\n", summary.output_dir.c_str(),
+                static_cast<long long>(summary.rows), static_cast<long long>(summary.shards),
+                Human(static_cast<double>(summary.bytes), "bytes").c_str(), summary.stopped_by.c_str(),
+                summary.resumed ? (", resumed after " + std::to_string(summary.rows_at_start) + " rows").c_str() : "");
+    std::printf("this session: %lld tokens through the model in %.1f s (%s/s); %lld rows written\n",
+                static_cast<long long>(summary.forward_tokens), summary.seconds, Human(rate, "tokens").c_str(),
+                static_cast<long long>(summary.rows - summary.rows_at_start));
+    std::printf("corpus: %lld records read, %lld kept by the filter (%lld too short, %lld too long, "
+                "%lld without lowercase, %lld numeric), %lld without a full window, %lld bad records "
+                "skipped, %lld with invalid UTF-8 replaced\n",
+                static_cast<long long>(summary.corpus.records), static_cast<long long>(summary.windows.documents_kept),
+                static_cast<long long>(summary.windows.too_short), static_cast<long long>(summary.windows.too_long),
+                static_cast<long long>(summary.windows.unchanged_by_upper), static_cast<long long>(summary.windows.numeric),
+                static_cast<long long>(summary.windows.documents_without_window),
+                static_cast<long long>(summary.corpus.bad_records_skipped),
+                static_cast<long long>(summary.corpus.documents_with_invalid_utf8));
+    for (std::size_t i = 0; i < summary.rms.size(); ++i) {
+        std::printf("rms (%s): %.6g\n", summary.columns[i].c_str(), summary.rms[i]);
+    }
+}
+
+Status Run(RunCommandOptions& options, CLI::App& app) {
+    if (!options.config.empty()) ACT_RETURN_IF_ERROR(ApplyTomlConfig(options.config, app));
+    pipeline::RunOptions& run = options.run;
+    if (options.corpus_format == "jsonl") run.corpus_format = corpus::CorpusFormat::kJsonl;
+    if (options.corpus_format == "text") run.corpus_format = corpus::CorpusFormat::kText;
+    run.on_bad_record = options.skip_bad_records ? corpus::BadRecordPolicy::kSkip : corpus::BadRecordPolicy::kError;
+    run.filter.reject_unchanged_by_upper = !options.no_upper_filter;
+    run.filter.reject_numeric = !options.no_numeric_filter;
+    ACT_ASSIGN_OR_RETURN(run.compression, pipeline::ParseCompression(options.compression));
+    InstallInterruptHandlers();
+    pipeline::RunEnvironment environment;
+    environment.progress_on_terminal = isatty(STDERR_FILENO) != 0;
+    environment.log_interval_seconds = options.log_interval;
+    ACT_ASSIGN_OR_RETURN(pipeline::RunSummary summary, pipeline::RunJob(run, environment));
+    PrintSummary(summary);
+    return Status::Ok();
+}
+
+}  // namespace
+
+Subcommand AddRunCommand(CLI::App& parent) {
+    auto options = std::make_shared<RunCommandOptions>();
+    pipeline::RunOptions& run = options->run;
+    CLI::App* app = parent.add_subcommand(
+        "run", "Build an activation dataset: corpus -> model -> hooks -> Parquet shards (the main job)");
+    // A single-valued option given twice takes the last value (a script's default overridden by a
+    // later flag); repeatable options (--corpus, --hook, --column) collect every value.
+    app->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    app->footer(
+        "Every option can also be set in the --config TOML file under its long name with '_' for "
+        "'-' (seq_len = 128); the command line wins. Re-running the same command continues an "
+        "interrupted run exactly (OUTPUT/.actcache/manifest.json). See docs/run.md.");
+    app->add_option("--config", options->config, "TOML file of options (see examples/seed.toml)")
+        ->check(CLI::ExistingFile);
+    // What is read and how.
+    app->add_option("--model", run.model,
+                    "HF-format model folder, or a Hub id found in the HF cache (seed: MODEL_NAME)")
+        ->capture_default_str();
+    app->add_option("--tokenizer", run.tokenizer, "tokenizer.json or its folder (default: the model's)");
+    app->add_option("--corpus", run.corpus,
+                    "Corpus sources, repeatable, read in order: files, globs, folders, '-', URLs, "
+                    "hf://datasets/ORG/NAME/PATH, ORG/NAME (seed: the streamed Pile)")
+        ->capture_default_str()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app->add_option("--text-field", run.text_field, "JSONL field holding the text (dotted for nested)")
+        ->capture_default_str();
+    app->add_option("--corpus-format", options->corpus_format, "auto (by file name), jsonl, or text (a file per document)")
+        ->check(CLI::IsMember({"auto", "jsonl", "text"}))
+        ->capture_default_str();
+    app->add_flag("--skip-bad-records", options->skip_bad_records,
+                  "Skip (and count) JSONL lines that are not JSON or lack the text field, instead of stopping");
+    app->add_option("--min-chars", run.filter.min_chars_exclusive,
+                    "Keep a document only if its stripped length (code points) is above this (seed good(): 20)")
+        ->check(NonNegativeInteger())
+        ->capture_default_str();
+    app->add_option("--max-chars", run.filter.max_chars_exclusive,
+                    "... and below this (seed good(): 30000)")
+        ->check(NonNegativeInteger())
+        ->capture_default_str();
+    app->add_flag("--no-upper-filter", options->no_upper_filter,
+                  "Keep documents without lowercase letters (seed good() drops t.upper() == t)");
+    app->add_flag("--no-numeric-filter", options->no_numeric_filter,
+                  "Keep numeric documents (seed good() drops t.isnumeric())");
+    app->add_option("--seq-len", run.windows.seq_len, "Tokens per window (seed: SEQ_LEN)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20))
+        ->capture_default_str();
+    app->add_option("--trunc-toks", run.trunc_toks,
+                    "Tokens kept per document, as tok(truncation=True, max_length=N) (seed: TRUNC_TOKS, not given there)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
+        ->capture_default_str();
+    app->add_flag("--keep-partial", run.windows.keep_partial,
+                  "Also run each document's final partial window (the seed's chunker drops it)");
+    app->add_flag("--bos-every-window", run.windows.bos_every_window,
+                  "Start every window with BOS (the seed's windows after the first begin mid-document)");
+    // What is computed and written.
+    app->add_option("--hook", run.hooks,
+                    "Hook site, repeatable: HF module path (model.layers.8.mlp) or TransformerLens "
+                    "name (blocks.8.hook_mlp_out) (seed: layers[8].mlp forward hook)")
+        ->capture_default_str()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app->add_option("--column", run.columns,
+                    "Activation column name per hook, in order (seed: activacion; several hooks: "
+                    "derived from the site, layers_8_mlp)")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app->add_option("--dtype", run.dtype, "Forward-pass numerics: bf16 (the seed's dtype)")
+        ->check(CLI::IsMember({"bf16", "f32"}))
+        ->capture_default_str();
+    app->add_option("--shard-size", run.shard_size, "Rows per shard; one split per shard (seed: SHARD_SIZE)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
+        ->capture_default_str();
+    app->add_option("--output", run.output, "Output folder, laid out as a Hub dataset repo")
+        ->capture_default_str();
+    app->add_option("--format", run.format, "parquet (the layout push_to_hub writes)")
+        ->check(CLI::IsMember({"parquet", "arrow"}))
+        ->capture_default_str();
+    app->add_option("--compression", options->compression, "Parquet page compression: zstd, snappy, gzip, none")
+        ->capture_default_str();
+    app->add_option("--zstd-level", run.zstd_level, "zstd level (1 is fast and near the best ratio here)")
+        ->capture_default_str();
+    app->add_flag("--byte-stream-split", run.byte_stream_split,
+                  "Activation values as BYTE_STREAM_SPLIT: ~28% smaller, but DuckDB cannot read it");
+    app->add_option("--push-to-hub", run.push_to_hub, "Upload shards to this Hub dataset repo (not built yet)");
+    // How much.
+    app->add_option("--max-tokens", run.max_tokens, "Stop after this many rows (tokens with activations)")
+        ->check(NonNegativeInteger());
+    app->add_option("--max-docs", run.max_docs, "Read only the first N corpus records")->check(NonNegativeInteger());
+    app->add_option("--max-shards", run.max_shards, "Stop after this many shards")->check(NonNegativeInteger());
+    // How fast; never changes the output.
+    app->add_option("--batch", run.batch, "Windows per forward pass (seed: BATCH_FWD)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{4096}))
+        ->capture_default_str();
+    app->add_option("--threads", run.threads, "Compute threads (0: all cores)")
+        ->check(CLI::Range(0, 1024))
+        ->capture_default_str();
+    app->add_option("--tokenizer-threads", run.tokenizer_threads, "Threads tokenizing ahead of the model")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    app->add_option("--device", run.device, "cpu (cuda: not built yet)")->capture_default_str();
+    app->add_flag("--quiet", run.quiet, "No progress lines (the final summary still prints)");
+    app->add_option("--log-interval", options->log_interval, "Seconds between progress lines when not on a terminal")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    return Subcommand{app, [options, app] { return Run(*options, *app); }};
+}
+
+}  // namespace actcache::cli

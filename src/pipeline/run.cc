@@ -1,0 +1,484 @@
+#include "pipeline/run.h"
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "core/bf16.h"
+#include "core/bounded_queue.h"
+#include "core/interrupt.h"
+#include "core/thread_pool.h"
+#include "corpus/source_list.h"
+#include "kernels/backend.h"
+#include "model/config.h"
+#include "model/hook_site.h"
+#include "model/llama_forward.h"
+#include "model/llama_model.h"
+#include "pipeline/model_source.h"
+#include "pipeline/progress.h"
+#include "pipeline/shard_sink.h"
+#include "tokenizer/tokenizer.h"
+
+namespace actcache::pipeline {
+namespace {
+
+// Windows of one length, run through the model together.
+struct WindowBatch {
+    std::vector<corpus::Window> windows;
+};
+
+// Rows of one batch, in order; activations per column, row-major [rows, width].
+struct RowBlock {
+    std::vector<RowOrigin> origins;
+    std::vector<std::int64_t> doc_ids;
+    std::vector<std::int32_t> tok_pos, token_ids;
+    std::vector<std::vector<std::uint16_t>> activations;
+};
+
+// The first failure of any stage; the others see `stopping` and wind down.
+class StopSignal {
+public:
+    void Fail(Status status) {
+        std::lock_guard lock(mu_);
+        if (error_.ok()) error_ = std::move(status);
+        abort_ = true;
+        stopping_ = true;
+    }
+    void Abort() { abort_ = true, stopping_ = true; }   // interrupted: keep nothing partial
+    void Stop() { stopping_ = true; }                   // a limit was reached: finish normally
+    bool stopping() const { return stopping_ || InterruptSignal() != 0; }
+    bool aborted() const { return abort_ || InterruptSignal() != 0; }
+    Status error() const {
+        std::lock_guard lock(mu_);
+        return error_;
+    }
+
+private:
+    mutable std::mutex mu_;
+    Status error_;
+    std::atomic<bool> abort_{false}, stopping_{false};
+};
+
+JsonValue LimitsJson(const RunOptions& options) {
+    auto limit = [](std::int64_t value) { return value < 0 ? JsonValue() : JsonValue::Integer(value); };
+    JsonValue limits = JsonValue::Object();
+    limits.Set("max_tokens", limit(options.max_tokens));
+    limits.Set("max_docs", limit(options.max_docs));
+    limits.Set("max_shards", limit(options.max_shards));
+    return limits;
+}
+
+// Files a killed run may have left that the manifest does not vouch for: temporary files of
+// atomic writes, and shards past the last committed one (written, but not yet in the manifest).
+Status RemoveUncommittedFiles(const std::string& output_dir, std::int64_t committed_shards) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    for (const std::string& dir : {output_dir, output_dir + "/data", output_dir + "/.actcache"}) {
+        if (!fs::is_directory(dir, error)) continue;
+        for (const auto& entry : fs::directory_iterator(dir, error)) {
+            const std::string name = entry.path().filename().string();
+            bool stale = name.find(".tmp-") != std::string::npos;
+            if (dir.ends_with("/data") && name.starts_with("train_") && name.ends_with("-00000-of-00001.parquet")) {
+                const long index = std::strtol(name.c_str() + 6, nullptr, 10);
+                stale = stale || index >= committed_shards;
+            }
+            if (stale && !fs::remove(entry.path(), error)) {
+                return Status::IOError(entry.path().string() + ": cannot remove: " + error.message());
+            }
+        }
+        if (error) return Status::IOError(dir + ": " + error.message());
+    }
+    return Status::Ok();
+}
+
+// The manifest this session starts from: a fresh one, or the one on disk when it matches.
+Result<RunManifest> StartingManifest(const RunOptions& options, const JsonValue& identity,
+                                     std::size_t n_columns, const std::vector<std::int64_t>& widths,
+                                     bool& already_complete, bool& resumed) {
+    const std::string path = ManifestPath(options.output);
+    Result<RunManifest> loaded = LoadManifest(path);
+    if (!loaded.ok() && loaded.status().code() != StatusCode::kNotFound) return loaded.status();
+    if (!loaded.ok()) {
+        std::error_code error;
+        if (std::filesystem::exists(options.output, error) && !std::filesystem::is_empty(options.output, error)) {
+            return Status::InvalidArgument("--output: " + options.output +
+                                           " exists, is not empty and holds no actcache run "
+                                           "(.actcache/manifest.json); choose a new folder");
+        }
+        RunManifest fresh;
+        fresh.identity = identity;
+        for (std::size_t c = 0; c < n_columns; ++c) fresh.statistics.emplace_back(widths[c]);
+        return fresh;
+    }
+    RunManifest manifest = std::move(*loaded);
+    const std::vector<std::string> differences = IdentityDifferences(manifest.identity, identity);
+    if (!differences.empty()) {
+        std::string message = options.output + " was built with other output options; resuming would mix "
+                              "two datasets (use a new --output, or the old options): ";
+        for (std::size_t i = 0; i < differences.size(); ++i) message += (i ? "; " : "") + differences[i];
+        return Status::InvalidArgument(message);
+    }
+    if (manifest.statistics.size() != n_columns) {
+        return Status::Corruption(path + ": statistics for " + std::to_string(manifest.statistics.size()) +
+                                  " hooks, expected " + std::to_string(n_columns));
+    }
+    resumed = true;
+    if (manifest.complete) {
+        const bool same_limits = SerializeJson(manifest.limits) == SerializeJson(LimitsJson(options));
+        const bool last_partial = !manifest.shards.empty() && manifest.shards.back().rows < options.shard_size;
+        if (same_limits || (last_partial && manifest.stopped_by == "end of corpus")) {
+            already_complete = true;
+        } else if (last_partial) {
+            return Status::InvalidArgument(
+                options.output + " ended with a partial shard (" + manifest.shards.back().split + ", " +
+                std::to_string(manifest.shards.back().rows) + " rows) under other limits (" +
+                SerializeJson(manifest.limits) + "); continuing would rewrite it: use a new --output");
+        }
+        manifest.complete = false;
+    }
+    return manifest;
+}
+
+std::string JoinStrings(const std::vector<std::string>& items, const char* separator) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> CardFacts(const RunOptions& options) {
+    std::vector<std::pair<std::string, std::string>> facts = {
+        {"Model", "`" + options.model + "`"},
+        {"Hooks", "`" + JoinStrings(options.hooks, "`, `") + "`"},
+        {"Corpus", "`" + JoinStrings(options.corpus, "`, `") + "` (field `" + options.text_field + "`)"},
+        {"Sequence length", std::to_string(options.windows.seq_len) + " tokens: `[bos] + tokens + [eos]` in windows" +
+                                (options.windows.bos_every_window ? ", BOS at the start of every window" : "") +
+                                (options.windows.keep_partial ? ", final partial window kept" : "")},
+        {"Truncation", std::to_string(options.trunc_toks) + " tokens per document"},
+        {"Rows per shard", std::to_string(options.shard_size)},
+        {"Precision", "bf16 forward pass, values stored as bf16 bit patterns"},
+        {"Built with", "actcache"},
+    };
+    return facts;
+}
+
+}  // namespace
+
+Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& environment) {
+    const auto start_time = std::chrono::steady_clock::now();
+    ACT_RETURN_IF_ERROR(ValidateRunOptions(options));
+    const hub::HubSettings hub = hub::ResolveHubSettings(hub::ProcessEnvironment());
+    ACT_ASSIGN_OR_RETURN(const std::string model_dir, ResolveModelDir(options.model, hub));
+    const std::string tokenizer_path = ResolveTokenizerPath(options.tokenizer, model_dir);
+    ACT_ASSIGN_OR_RETURN(const model::LlamaConfig config, model::LoadLlamaConfig(model_dir + "/config.json"));
+    ACT_ASSIGN_OR_RETURN(auto tokenizer, tokenizer::Tokenizer::Load(tokenizer_path));
+    if (tokenizer->bos_id() < 0 || tokenizer->eos_id() < 0) {
+        return Status::InvalidArgument(tokenizer_path + ": cannot tell the BOS and EOS tokens (the seed "
+                                       "wraps every document in them)");
+    }
+    if (options.windows.seq_len > config.max_position_embeddings) {
+        return Status::InvalidArgument("--seq-len: " + std::to_string(options.windows.seq_len) +
+                                       " exceeds the model's max_position_embeddings " +
+                                       std::to_string(config.max_position_embeddings));
+    }
+    std::vector<model::HookSite> sites;
+    std::vector<std::string> site_names;
+    for (const std::string& hook : options.hooks) {
+        Result<model::HookSite> site = model::ParseHookSite(hook, config);
+        if (!site.ok()) return site.status().WithContext("--hook");
+        site_names.push_back(site->name);
+        sites.push_back(std::move(*site));
+    }
+    const std::vector<std::string> names = ColumnNames(options, site_names);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (names[i] == names[j]) {
+                return Status::InvalidArgument("--hook: '" + options.hooks[j] + "' and '" + options.hooks[i] +
+                                               "' are the same site (" + site_names[i] + ")");
+            }
+        }
+    }
+    std::vector<dataset::ActivationColumn> columns;
+    std::vector<std::int64_t> widths;
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+        widths.push_back(sites[i].Width(config));
+        columns.push_back(dataset::ActivationColumn{names[i], widths.back()});
+    }
+    ACT_ASSIGN_OR_RETURN(JsonValue model_identity, ModelIdentity(model_dir, tokenizer_path));
+    const JsonValue identity = OutputIdentity(options, names, model_identity);
+
+    RunSummary summary;
+    summary.output_dir = options.output;
+    summary.columns = names;
+    ACT_ASSIGN_OR_RETURN(RunManifest manifest, StartingManifest(options, identity, columns.size(), widths,
+                                                                summary.already_complete, summary.resumed));
+    {
+        JsonValue info = JsonValue::Object();
+        info.Set("model", JsonValue::String(options.model));
+        std::error_code error;
+        info.Set("tokenizer", JsonValue::String(std::filesystem::absolute(tokenizer_path, error).string()));
+        info.Set("seq_len", JsonValue::Integer(options.windows.seq_len));
+        info.Set("keep_partial", JsonValue::Bool(options.windows.keep_partial));
+        info.Set("bos_every_window", JsonValue::Bool(options.windows.bos_every_window));
+        manifest.info = std::move(info);
+    }
+    ACT_RETURN_IF_ERROR(CreateDirectories(options.output));
+    // The manifest exists before any shard does, so a run killed at any point is recognised.
+    if (!summary.resumed) ACT_RETURN_IF_ERROR(SaveManifest(ManifestPath(options.output), manifest));
+    ACT_RETURN_IF_ERROR(RemoveUncommittedFiles(options.output, static_cast<std::int64_t>(manifest.shards.size())));
+
+    ShardSinkOptions sink_options;
+    sink_options.output_dir = options.output;
+    sink_options.shard_size = options.shard_size;
+    sink_options.parquet.activation_columns = columns;
+    sink_options.parquet.compression = options.compression;
+    sink_options.parquet.zstd_level = options.zstd_level;
+    sink_options.parquet.byte_stream_split = options.byte_stream_split;
+    sink_options.hook_sites = options.hooks;
+    sink_options.card_facts = CardFacts(options);
+    summary.rows_at_start = manifest.rows;
+
+    auto fill_totals = [&](const RunManifest& m) {
+        summary.rows = m.rows;
+        summary.shards = static_cast<std::int64_t>(m.shards.size());
+        summary.bytes = 0;
+        for (const CommittedShard& shard : m.shards) summary.bytes += shard.bytes;
+        summary.stopped_by = m.stopped_by;
+        summary.rms.clear();
+        for (const auto& stats : m.statistics) {
+            summary.rms.push_back(stats.tokens() ? std::sqrt(stats.sum_squared_norms() / static_cast<double>(stats.tokens())) : 0.0);
+        }
+    };
+    if (summary.already_complete) {
+        manifest.complete = true;
+        ACT_RETURN_IF_ERROR(RewriteDerivedFiles(sink_options, manifest));
+        fill_totals(manifest);
+        return summary;
+    }
+
+    // Inputs, then the stages.
+    const kernels::Precision precision = kernels::Precision::kBf16;
+    const model::RequiredWeights required = model::WeightsForHooks(sites);
+    ACT_ASSIGN_OR_RETURN(auto llama, model::LlamaModel::Load(model_dir, precision, required.n_layers, required.final_norm));
+    ACT_ASSIGN_OR_RETURN(std::vector<corpus::Source> sources, corpus::ExpandSources(options.corpus, hub));
+    ThreadPool compute_pool(options.threads > 0 ? options.threads : ThreadPool::HardwareThreads());
+    auto backend = kernels::MakeReferenceBackend(compute_pool);
+    model::ForwardOptions forward_options;
+    forward_options.hooks = sites;
+    forward_options.max_batch = options.batch;
+    forward_options.max_tokens = options.windows.seq_len;
+    ACT_ASSIGN_OR_RETURN(auto forward, model::LlamaForward::Create(*llama, *backend, forward_options));
+    std::vector<bool> special(static_cast<std::size_t>(std::max<std::int64_t>(tokenizer->vocab_size(), config.vocab_size)));
+    for (std::int32_t id : tokenizer->special_ids()) {
+        if (id >= 0 && static_cast<std::size_t>(id) < special.size()) special[static_cast<std::size_t>(id)] = true;
+    }
+
+    const RowOrigin resume_after = manifest.last_row;
+    ShardSink sink(sink_options, std::move(manifest));
+    RunCounters counters;
+    counters.rows = sink.rows();
+    counters.shards = sink.shards();
+    StopSignal stop;
+    BoundedQueue<WindowBatch> batches(2);
+    BoundedQueue<RowBlock> blocks(2);
+    // Why the reader ended: written by the reader before it closes `batches`, read by the writer
+    // after `blocks` is closed (which happens after), so the queues order the accesses.
+    std::string reader_end = "end of corpus";
+    auto stop_for_limit = [&] {
+        stop.Stop();
+        batches.Close();
+        blocks.Close();
+    };
+    auto fail = [&](Status status) {
+        stop.Fail(std::move(status));
+        batches.Close();
+        blocks.Close();
+    };
+    std::atomic<int> finished{0};
+
+    // Stage 1: documents to batches of windows.
+    std::jthread reader_thread([&] {
+        corpus::DocumentReaderOptions document_options;
+        document_options.text_field = options.text_field;
+        document_options.format = options.corpus_format;
+        document_options.on_bad_record = options.on_bad_record;
+        corpus::DocumentReader documents(sources, document_options);
+        corpus::WindowReaderOptions window_options;
+        window_options.filter = options.filter;
+        window_options.windows = options.windows;
+        window_options.trunc_toks = options.trunc_toks;
+        window_options.max_documents = options.max_docs;
+        window_options.skip_documents_before = std::max<std::int64_t>(resume_after.doc_id, 0);
+        std::unique_ptr<ThreadPool> tokenizer_pool;
+        if (options.tokenizer_threads > 1) tokenizer_pool = std::make_unique<ThreadPool>(options.tokenizer_threads);
+        corpus::WindowReader windows(documents, *tokenizer, tokenizer->bos_id(), tokenizer->eos_id(),
+                                     window_options, tokenizer_pool.get());
+        WindowBatch batch;
+        auto flush = [&] {
+            if (batch.windows.empty()) return true;
+            const bool pushed = batches.Push(std::move(batch));
+            batch = WindowBatch{};
+            return pushed;
+        };
+        bool ended = false;
+        while (!stop.stopping()) {
+            corpus::Window window;
+            Result<bool> more = windows.Next(window);
+            counters.records = documents.counters().records;
+            counters.documents_kept = windows.counters().documents_kept;
+            if (!more.ok()) {
+                fail(more.status());
+                break;
+            }
+            if (!*more) {
+                ended = true;
+                break;
+            }
+            if (window.doc_id < resume_after.doc_id ||
+                (window.doc_id == resume_after.doc_id && window.ordinal < resume_after.window)) {
+                continue;  // committed before this session
+            }
+            if (!batch.windows.empty() && batch.windows.front().tokens.size() != window.tokens.size()) {
+                if (!flush()) break;
+            }
+            batch.windows.push_back(std::move(window));
+            if (static_cast<std::int64_t>(batch.windows.size()) == options.batch && !flush()) break;
+        }
+        if (ended) {
+            flush();
+            if (options.max_docs >= 0 && documents.counters().records >= options.max_docs) {
+                reader_end = "--max-docs";
+            }
+        }
+        summary.corpus = documents.counters();
+        summary.windows = windows.counters();
+        batches.Close();
+        ++finished;
+    });
+
+    // Stage 2: the model, and rows of the non-special tokens.
+    std::jthread compute_thread([&] {
+        while (std::optional<WindowBatch> batch = batches.Pop()) {
+            if (stop.stopping()) break;
+            const auto B = static_cast<std::int64_t>(batch->windows.size());
+            const auto T = static_cast<std::int64_t>(batch->windows.front().tokens.size());
+            std::vector<std::int32_t> tokens;
+            tokens.reserve(static_cast<std::size_t>(B * T));
+            for (const corpus::Window& window : batch->windows) tokens.insert(tokens.end(), window.tokens.begin(), window.tokens.end());
+            if (Status status = forward->Run(tokens, B, T); !status.ok()) {
+                fail(status);
+                break;
+            }
+            RowBlock block;
+            block.activations.resize(columns.size());
+            for (std::int64_t b = 0; b < B; ++b) {
+                const corpus::Window& window = batch->windows[static_cast<std::size_t>(b)];
+                for (std::int64_t j = 0; j < T; ++j) {
+                    const std::int32_t token = window.tokens[static_cast<std::size_t>(j)];
+                    if (special[static_cast<std::size_t>(token)]) continue;
+                    const RowOrigin origin{window.doc_id, window.ordinal, j};
+                    if (origin <= resume_after) continue;
+                    block.origins.push_back(origin);
+                    block.doc_ids.push_back(window.doc_id);
+                    block.tok_pos.push_back(window.tok_pos[static_cast<std::size_t>(j)]);
+                    block.token_ids.push_back(token);
+                    for (std::size_t c = 0; c < columns.size(); ++c) {
+                        const std::int64_t width = forward->capture_width(c);
+                        const float* values = forward->capture(c).data() + (b * T + j) * width;
+                        for (std::int64_t d = 0; d < width; ++d) block.activations[c].push_back(RoundToBf16(values[d]));
+                    }
+                }
+            }
+            counters.windows += B;
+            counters.forward_tokens += B * T;
+            if (!blocks.Push(std::move(block))) break;
+        }
+        blocks.Close();
+        ++finished;
+    });
+
+    // Stage 3: statistics, shards, manifest.
+    std::jthread writer_thread([&] {
+        auto limit_reached = [&]() -> const char* {
+            if (options.max_tokens >= 0 && sink.rows() >= options.max_tokens) return "--max-tokens";
+            if (options.max_shards >= 0 && sink.shards() >= options.max_shards) return "--max-shards";
+            return nullptr;
+        };
+        const char* limit = limit_reached();
+        if (limit != nullptr) stop_for_limit();
+        std::vector<std::span<const std::uint16_t>> row(columns.size());
+        while (limit == nullptr) {
+            std::optional<RowBlock> block = blocks.Pop();
+            if (!block || stop.aborted()) break;
+            for (std::size_t i = 0; i < block->origins.size() && limit == nullptr; ++i) {
+                for (std::size_t c = 0; c < columns.size(); ++c) {
+                    const auto width = static_cast<std::size_t>(columns[c].width);
+                    row[c] = std::span<const std::uint16_t>(block->activations[c].data() + i * width, width);
+                }
+                if (Status status = sink.AddRow(block->origins[i], block->doc_ids[i], block->tok_pos[i],
+                                                block->token_ids[i], row);
+                    !status.ok()) {
+                    fail(status);
+                    limit = "";
+                    break;
+                }
+                counters.rows = sink.rows();
+                counters.shards = sink.shards();
+                limit = limit_reached();
+                if (limit != nullptr) stop_for_limit();
+            }
+        }
+        if (!stop.aborted()) {
+            // A limit is the reason when one was reached; else the reader has ended (blocks
+            // closed after it), and says why.
+            const std::string reason = limit != nullptr ? limit : reader_end;
+            if (Status status = sink.Finish(reason, LimitsJson(options)); !status.ok()) fail(status);
+            counters.shards = sink.shards();
+        }
+        ++finished;
+    });
+
+    ProgressTarget target;
+    if (options.max_tokens >= 0) target.rows = options.max_tokens;
+    if (options.max_shards >= 0) {
+        const std::int64_t rows = options.max_shards * options.shard_size;
+        target.rows = target.rows < 0 ? rows : std::min(target.rows, rows);
+    }
+    target.records = options.max_docs;
+    ProgressPrinter progress(options.quiet, environment.progress_on_terminal, environment.log_interval_seconds,
+                             target, summary.rows_at_start);
+    auto elapsed = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+    };
+    while (finished.load() < 3) {
+        if (InterruptSignal() != 0) {
+            stop.Abort();
+            batches.Close();
+            blocks.Close();
+        }
+        progress.Update(counters, elapsed());
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    reader_thread.join();
+    compute_thread.join();
+    writer_thread.join();
+    progress.Update(counters, elapsed(), /*force=*/true);
+    progress.Finish();
+
+    summary.seconds = elapsed();
+    summary.forward_tokens = counters.forward_tokens;
+    fill_totals(sink.manifest());
+    if (Status error = stop.error(); !error.ok()) return error;
+    if (const int signal_number = InterruptSignal(); signal_number != 0) {
+        return Status::Cancelled(std::string(signal_number == SIGINT ? "interrupted (SIGINT)" : "stopped (SIGTERM)") +
+                                 ": " + std::to_string(summary.shards) + " shards (" + std::to_string(summary.rows) +
+                                 " rows) are committed in " + options.output +
+                                 "; run the same command again to continue from there");
+    }
+    return summary;
+}
+
+}  // namespace actcache::pipeline

@@ -1,0 +1,54 @@
+// RunJob: the seed's whole job (DESIGN.md §1), as concurrent stages joined by bounded queues.
+//
+//   read + filter + tokenize (order-preserving, tokenizer_threads) + window + batch   thread 1
+//        │ BoundedQueue<WindowBatch> (2)
+//   forward pass (threads) → special-token filter → rows in bf16                      thread 2
+//        │ BoundedQueue<RowBlock> (2)
+//   statistics, Parquet encoding, shard commit, manifest, card, norm_stats           thread 3
+//
+// The calling thread coordinates: it prints progress and collects the first error. Memory is
+// bounded by the queue capacities (a batch of windows, two blocks of rows, one row group).
+//
+// Output is a pure function of (model, corpus, output options): rows come out in corpus order
+// whatever batch and threads are; a resumed run continues after the manifest's last row.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "corpus/document_reader.h"
+#include "corpus/window_reader.h"
+#include "pipeline/run_options.h"
+
+namespace actcache::pipeline {
+
+struct RunSummary {
+    std::string output_dir;
+    bool already_complete = false;  // nothing to do: the manifest says the run had finished
+    bool resumed = false;           // continued an earlier run's manifest
+    std::int64_t rows_at_start = 0; // rows committed before this session
+    std::int64_t rows = 0;          // rows in the dataset now
+    std::int64_t shards = 0;
+    std::int64_t bytes = 0;         // Parquet bytes of all shards
+    std::int64_t forward_tokens = 0;  // tokens run through the model in this session
+    double seconds = 0;             // wall time of this session
+    std::string stopped_by;         // "end of corpus", "--max-tokens", ...
+    std::vector<double> rms;        // per hook, over all rows
+    std::vector<std::string> columns;
+    corpus::CorpusCounters corpus;  // this session's reading
+    corpus::WindowCounters windows;
+};
+
+struct RunEnvironment {
+    bool progress_on_terminal = false;  // redraw one line, else log lines
+    double log_interval_seconds = 10;
+};
+
+// Errors: bad options (InvalidArgument naming the option), a resume with different output
+// options (InvalidArgument listing the differences), missing or corrupt inputs (naming the file),
+// Cancelled on SIGINT/SIGTERM (after stopping cleanly; the message says how to continue).
+Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& environment);
+
+}  // namespace actcache::pipeline

@@ -1,0 +1,451 @@
+// End-to-end tests of `actcache run` on a generated model and a generated Pile-format corpus
+// with edge-case documents. The references are independent of actcache: the seed's semantics
+// re-derived in Python with Hugging Face's Rust tokenizers (seed_reference.py), shards read back
+// by DuckDB (tests/oracles/dump_rows.mjs), and `actcache forward` (itself tested against PyTorch)
+// for activation values.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/json.h"
+#include "support/temp_dir.h"
+
+namespace actcache {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing::RunActcache;
+using testing::RunShell;
+using testing::ShellQuote;
+
+const std::string kOracles = std::string(ACTCACHE_SOURCE_DIR) + "/tests/oracles";
+constexpr const char* kSeqLen = "32";
+constexpr const char* kShardSize = "400";
+constexpr const char* kHook = "model.layers.2.mlp";
+
+// Every file of a dataset folder except the manifest, by relative path → bytes.
+std::map<std::string, std::string> DatasetFiles(const std::string& dir) {
+    std::map<std::string, std::string> files;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        if (!entry.is_regular_file()) continue;
+        const std::string relative = fs::relative(entry.path(), dir).string();
+        if (relative.starts_with(".actcache")) continue;
+        files[relative] = testing::ReadFile(entry.path().string());
+    }
+    return files;
+}
+
+std::vector<std::string> ShardPaths(const std::string& dir) {
+    std::vector<std::string> paths;
+    for (const auto& entry : fs::directory_iterator(dir + "/data")) paths.push_back(entry.path().string());
+    std::sort(paths.begin(), paths.end());
+    return paths;
+}
+
+// Runs tests/oracles/dump_rows.mjs MODE ARGS... over the shards of `dir`; its stdout.
+std::string DumpShards(const std::string& dir, const std::string& mode_and_args) {
+    std::string command = "node " + ShellQuote(kOracles + "/dump_rows.mjs") + " " + mode_and_args;
+    for (const std::string& path : ShardPaths(dir)) command += " " + ShellQuote(path);
+    testing::CommandResult result = RunShell(command);
+    EXPECT_EQ(result.exit_code, 0) << result.stderr_text;
+    return result.stdout_text;
+}
+
+std::string DumpRows(const std::string& dir) { return DumpShards(dir, "rows"); }
+
+class RunEndToEnd : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        dir_ = new testing::TempDir();
+        model_ = dir_->File("model");
+        corpus_ = dir_->File("corpus.jsonl");
+        ASSERT_EQ(RunActcache({"make-model", "--preset", "tiny", "--seed", "3", "--out", model_}).exit_code, 0);
+        ASSERT_EQ(RunShell("python3 " + ShellQuote(std::string(ACTCACHE_SOURCE_DIR) + "/tools/make_pile_corpus.py") +
+                           " " + ShellQuote(corpus_) + " --docs 90 --words-max 120 --seed 5")
+                      .exit_code,
+                  0);
+        reference_ = dir_->File("reference");
+        testing::CommandResult run = RunActcache(Args(reference_));
+        ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+    }
+    static void TearDownTestSuite() { delete dir_; }
+
+    // The run everything is compared with: seed settings scaled down.
+    static std::vector<std::string> Args(const std::string& output, std::vector<std::string> extra = {}) {
+        std::vector<std::string> args = {"run", "--model", model_, "--corpus", corpus_, "--seq-len", kSeqLen,
+                                         "--shard-size", kShardSize, "--output", output,
+                                         "--quiet", "--threads", "2", "--batch", "4"};
+        // --hook and --corpus collect every value: the base one only when `extra` has none.
+        if (std::find(extra.begin(), extra.end(), "--hook") == extra.end()) {
+            args.insert(args.end(), {"--hook", kHook});
+        }
+        if (std::find(extra.begin(), extra.end(), "--corpus") != extra.end()) {
+            args.erase(args.begin() + 3, args.begin() + 5);
+        }
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    }
+
+    static testing::TempDir* dir_;
+    static std::string model_, corpus_, reference_;
+};
+
+testing::TempDir* RunEndToEnd::dir_ = nullptr;
+std::string RunEndToEnd::model_, RunEndToEnd::corpus_, RunEndToEnd::reference_;
+
+TEST_F(RunEndToEnd, RowsAreTheSeedsRowsInOrder) {
+    testing::CommandResult expected =
+        RunShell("python3 " + ShellQuote(std::string(ACTCACHE_SOURCE_DIR) + "/tests/pipeline/seed_reference.py") +
+                 " " + ShellQuote(corpus_) + " " + ShellQuote(model_) + " --seq-len " + kSeqLen +
+                 " --trunc-toks 131072");
+    ASSERT_EQ(expected.exit_code, 0) << expected.stderr_text;
+    const std::string actual = DumpRows(reference_);
+    ASSERT_GT(expected.stdout_text.size(), 1000u);
+    EXPECT_TRUE(actual == expected.stdout_text) << "rows differ from the seed's re-derivation";
+    // Several shards, all full but the last.
+    EXPECT_GE(ShardPaths(reference_).size(), 3u);
+}
+
+TEST_F(RunEndToEnd, ActivationsEqualForwardOnTheirWindow) {
+    const std::string windows_path = dir_->File("windows.jsonl");
+    ASSERT_EQ(RunShell("python3 " + ShellQuote(std::string(ACTCACHE_SOURCE_DIR) + "/tests/pipeline/seed_reference.py") +
+                       " " + ShellQuote(corpus_) + " " + ShellQuote(model_) + " --seq-len " + kSeqLen +
+                       " --trunc-toks 131072 --windows " + ShellQuote(windows_path) + " >/dev/null")
+                  .exit_code,
+              0);
+    std::vector<JsonValue> windows;
+    std::istringstream lines(testing::ReadFile(windows_path));
+    for (std::string line; std::getline(lines, line);) windows.push_back(*ParseJson(line));
+    ASSERT_GE(windows.size(), 10u);
+    for (std::size_t pick : {std::size_t{0}, windows.size() / 2, windows.size() - 1}) {
+        const JsonValue& window = windows[pick];
+        const std::int64_t doc = window.Find("doc_id")->as_int64();
+        const std::int64_t start = window.Find("start")->as_int64();
+        std::string tokens;
+        for (const JsonValue& id : window.Find("tokens")->items()) {
+            tokens += (tokens.empty() ? "" : ",") + std::to_string(id.as_int64());
+        }
+        const std::string npy = dir_->File("window.npy");
+        testing::CommandResult forward =
+            RunActcache({"forward", "--model", model_, "--hook", kHook, "--tokens", tokens, "--raw", "--out", npy});
+        ASSERT_EQ(forward.exit_code, 0) << forward.stderr_text;
+        const std::string bytes = testing::ReadFile(npy);
+        const std::size_t data = bytes.find('\n') + 1;  // .npy v1: magic, header, '\n', data
+        const std::int64_t width = 64;
+
+        std::istringstream row_lines(DumpShards(reference_, "doc activacion " + std::to_string(doc)));
+        int compared = 0;
+        for (std::string line; std::getline(row_lines, line);) {
+            const JsonValue row = *ParseJson(line);
+            const std::int64_t j = row.items()[0].as_int64() - start;
+            if (j < 0 || j >= std::stoll(kSeqLen)) continue;
+            const auto& values = row.items()[2].items();
+            ASSERT_EQ(static_cast<std::int64_t>(values.size()), width);
+            for (std::int64_t d = 0; d < width; ++d) {
+                std::uint16_t expected = 0;
+                std::memcpy(&expected, bytes.data() + data + 2 * (j * width + d), 2);
+                ASSERT_EQ(values[static_cast<std::size_t>(d)].as_int64(), expected)
+                    << "doc " << doc << " window at " << start << " token " << j << " dim " << d;
+            }
+            ++compared;
+        }
+        EXPECT_GE(compared, std::stoll(kSeqLen) - 2) << "doc " << doc;
+    }
+}
+
+TEST_F(RunEndToEnd, NormStatsEqualARecomputationFromTheShards) {
+    const JsonValue truth = *ParseJson(DumpShards(reference_, "stats activacion"));
+    const JsonValue stats = *ParseJson(testing::ReadFile(reference_ + "/norm_stats.json"));
+    const double n = truth.Find("tokens")->as_double();
+    EXPECT_EQ(stats.Find("tokens")->as_int64(), truth.Find("tokens")->as_int64());
+    EXPECT_NEAR(stats.Find("rms")->as_double(), std::sqrt(truth.Find("sum_squared_norms")->as_double() / n), 1e-12);
+    EXPECT_NEAR(stats.Find("mean_norm")->as_double(), truth.Find("sum_norms")->as_double() / n, 1e-12);
+    const auto& mean = stats.Find("mean")->items();
+    const auto& sum = truth.Find("sum")->items();
+    ASSERT_EQ(mean.size(), sum.size());
+    for (std::size_t d = 0; d < mean.size(); ++d) {
+        EXPECT_NEAR(mean[d].as_double(), sum[d].as_double() / n, 1e-12) << d;
+    }
+}
+
+TEST_F(RunEndToEnd, SameBytesWhateverThreadsAndBatch) {
+    const auto reference = DatasetFiles(reference_);
+    const std::vector<std::vector<std::string>> variants = {
+        {"--threads", "1", "--batch", "1"},
+        {"--threads", "2", "--batch", "16", "--tokenizer-threads", "2"},
+    };
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+        const std::string out = dir_->File("variant" + std::to_string(i));
+        testing::CommandResult run = RunActcache(Args(out, variants[i]));
+        ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+        EXPECT_TRUE(DatasetFiles(out) == reference) << "variant " << i;
+    }
+}
+
+TEST_F(RunEndToEnd, ResumesExactlyAfterAKillAtEachCrashPoint) {
+    const auto reference = DatasetFiles(reference_);
+    for (const std::string point : {"shard-half-full:2", "parquet-before-footer:2", "shard-committed:1",
+                                    "manifest-saved:3", "parquet-before-footer:1"}) {
+        const std::string out = dir_->File("crash-" + point.substr(0, point.find(':')) + point.substr(point.find(':') + 1));
+        testing::CommandResult killed =
+            RunShell("ACTCACHE_CRASH_AT=" + point + " " + testing::ActcacheCommand(Args(out)));
+        ASSERT_EQ(killed.exit_code, 128 + 9) << point << ": " << killed.stderr_text;
+        if (point.starts_with("parquet-before-footer")) {  // the kill left a half-written shard
+            bool temporary = false;
+            for (const auto& entry : fs::directory_iterator(out + "/data")) {
+                temporary = temporary || entry.path().string().find(".tmp-") != std::string::npos;
+            }
+            EXPECT_TRUE(temporary) << point;
+        }
+        testing::CommandResult resumed = RunActcache(Args(out));
+        ASSERT_EQ(resumed.exit_code, 0) << point << ": " << resumed.stderr_text;
+        EXPECT_THAT(resumed.stdout_text, HasSubstr("resumed")) << point;
+        EXPECT_TRUE(DatasetFiles(out) == reference) << point;
+    }
+}
+
+TEST_F(RunEndToEnd, ResumesExactlyAfterKillsAtRandomMoments) {
+    const auto reference = DatasetFiles(reference_);
+    const std::string out = dir_->File("random-kills");
+    // SIGKILL after growing delays until a run gets through; each kill lands somewhere else.
+    int kills = 0;
+    for (int attempt = 0; attempt < 40; ++attempt) {
+        const double delay = 0.15 + 0.1 * attempt;
+        testing::CommandResult run = RunShell("timeout -s KILL " + std::to_string(delay) + " " +
+                                              testing::ActcacheCommand(Args(out, {"--threads", "1"})));
+        if (run.exit_code == 0) break;
+        ASSERT_EQ(run.exit_code, 128 + 9) << run.stderr_text;
+        ++kills;
+    }
+    EXPECT_GE(kills, 2);
+    testing::CommandResult last = RunActcache(Args(out));
+    ASSERT_EQ(last.exit_code, 0) << last.stderr_text;
+    EXPECT_THAT(last.stdout_text, HasSubstr("already complete"));
+    EXPECT_TRUE(DatasetFiles(out) == reference);
+}
+
+TEST_F(RunEndToEnd, SigintStopsCleanlyAndSaysHowToContinue) {
+    const auto reference = DatasetFiles(reference_);
+    const std::string out = dir_->File("sigint");
+    // SIGINT once the run is under way (its manifest exists, so its handlers are installed).
+    const std::string manifest = ShellQuote(out + "/.actcache/manifest.json");
+    testing::CommandResult run = RunShell(
+        testing::ActcacheCommand(Args(out, {"--threads", "1", "--batch", "1"})) + " & pid=$!; for i in $(seq 3000); do [ -e " +
+        manifest + " ] && break; sleep 0.01; done; sleep 0.2; kill -INT $pid; wait $pid");
+    if (run.exit_code != 0) {  // the run may finish first on a fast machine
+        EXPECT_EQ(run.exit_code, 130) << run.stderr_text;
+        EXPECT_THAT(run.stderr_text, HasSubstr("run the same command again to continue"));
+        EXPECT_EQ(std::count(run.stderr_text.begin(), run.stderr_text.end(), '\n'), 1) << run.stderr_text;
+    }
+    testing::CommandResult resumed = RunActcache(Args(out));
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.stderr_text;
+    EXPECT_TRUE(DatasetFiles(out) == reference);
+}
+
+TEST_F(RunEndToEnd, LimitsHarvestAPrefixAndCanBeRaised) {
+    const auto reference = DatasetFiles(reference_);
+    const std::string out = dir_->File("limits");
+    ASSERT_EQ(RunActcache(Args(out, {"--max-shards", "1"})).exit_code, 0);
+    EXPECT_EQ(ShardPaths(out).size(), 1u);
+    testing::CommandResult more = RunActcache(Args(out, {"--max-shards", "2"}));
+    ASSERT_EQ(more.exit_code, 0) << more.stderr_text;
+    ASSERT_EQ(ShardPaths(out).size(), 2u);
+    for (const std::string& path : ShardPaths(out)) {
+        const std::string relative = "data/" + fs::path(path).filename().string();
+        EXPECT_TRUE(testing::ReadFile(path) == reference.at(relative)) << relative;
+    }
+    // Without a limit it completes to the same dataset as the uninterrupted run.
+    ASSERT_EQ(RunActcache(Args(out)).exit_code, 0);
+    EXPECT_TRUE(DatasetFiles(out) == reference);
+
+    // --max-tokens: exactly that many rows, the reference's first ones.
+    const std::string tokens = dir_->File("max-tokens");
+    ASSERT_EQ(RunActcache(Args(tokens, {"--max-tokens", "500"})).exit_code, 0);
+    const std::string rows = DumpRows(tokens);
+    EXPECT_EQ(std::count(rows.begin(), rows.end(), '\n'), 500);
+    EXPECT_TRUE(DumpRows(reference_).starts_with(rows));
+    // A partial last shard under other limits is not silently rewritten.
+    testing::CommandResult refused = RunActcache(Args(tokens, {"--max-tokens", "900"}));
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_THAT(refused.stderr_text, HasSubstr("partial shard"));
+
+    // --max-docs: the rows of the first N records only.
+    const std::string docs = dir_->File("max-docs");
+    ASSERT_EQ(RunActcache(Args(docs, {"--max-docs", "10"})).exit_code, 0);
+    std::string expected;
+    std::istringstream all(DumpRows(reference_));
+    for (std::string line; std::getline(all, line);) {
+        if (std::stoll(line) < 10) expected += line + "\n";
+    }
+    EXPECT_EQ(DumpRows(docs), expected);
+}
+
+TEST_F(RunEndToEnd, RefusesToResumeWithOtherOutputOptions) {
+    const std::string out = dir_->File("other-options");
+    ASSERT_EQ(RunActcache(Args(out, {"--max-shards", "1"})).exit_code, 0);
+    testing::CommandResult refused = RunActcache(Args(out, {"--seq-len", "16", "--compression", "snappy"}));
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_THAT(refused.stderr_text, HasSubstr("seq_len: was 32, now 16"));
+    EXPECT_THAT(refused.stderr_text, HasSubstr("compression: was \"zstd\", now \"snappy\""));
+    EXPECT_EQ(std::count(refused.stderr_text.begin(), refused.stderr_text.end(), '\n'), 1);
+}
+
+TEST_F(RunEndToEnd, TomlConfigGivesTheSameDatasetAndTheCommandLineWins) {
+    const std::string config = dir_->File("run.toml");
+    testing::WriteFile(config, "# the reference run, as a file\nmodel = \"" + model_ + "\"\ncorpus = [\"" + corpus_ +
+                                   "\"]\nseq_len = " + kSeqLen + "\nshard_size = 999\nhook = [\"" + kHook +
+                                   "\"]\nquiet = true\nbatch = 2\n");
+    const std::string out = dir_->File("toml");
+    testing::CommandResult run =
+        RunActcache({"run", "--config", config, "--shard-size", kShardSize, "--output", out});
+    ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+    EXPECT_TRUE(DatasetFiles(out) == DatasetFiles(reference_));
+}
+
+TEST_F(RunEndToEnd, BadConfigurationsGiveOneClearLine) {
+    const std::string bad_toml = dir_->File("bad.toml");
+    const std::string unknown_key = dir_->File("unknown.toml");
+    const std::string wrong_type = dir_->File("wrong.toml");
+    testing::WriteFile(bad_toml, "seq_len = \n");
+    testing::WriteFile(unknown_key, "seq_len = 8\nsequence_length = 8\n");
+    testing::WriteFile(wrong_type, "trunc_toks = \"long\"\n");
+    const std::string nonempty = dir_->File("nonempty");
+    fs::create_directories(nonempty);
+    testing::WriteFile(nonempty + "/notes.txt", "mine");
+    struct Case {
+        std::vector<std::string> extra;
+        std::string expected;
+    };
+    const std::vector<Case> cases = {
+        {{"--config", bad_toml}, "bad.toml:1:"},
+        {{"--config", unknown_key}, "unknown.toml:2: sequence_length: unknown option"},
+        {{"--config", wrong_type}, "wrong.toml:1: trunc_toks"},
+        {{"--hook", "model.layers.9.mlp"}, "layer 9 does not exist"},
+        {{"--column", "a", "--column", "b"}, "--column: 2 column names for 1 hooks"},
+        {{"--hook", kHook, "--hook", "blocks.2.hook_mlp_out"}, "are the same site"},
+        {{"--seq-len", "100000"}, "max_position_embeddings"},
+        {{"--model", dir_->File("no-such-model")}, "no-such-model"},
+        {{"--corpus", dir_->File("no-such-corpus.jsonl")}, "no-such-corpus"},
+        {{"--compression", "lz4"}, "--compression"},
+        {{"--dtype", "f32"}, "--dtype f32"},
+        {{"--output", nonempty}, "not empty"},
+    };
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const Case& c = cases[i];
+        std::vector<std::string> args = Args(dir_->File("bad-run-" + std::to_string(i)), c.extra);
+        testing::CommandResult run = RunActcache(args);
+        EXPECT_EQ(run.exit_code, 1) << c.expected << ": " << run.stderr_text << run.stdout_text;
+        EXPECT_THAT(run.stderr_text, HasSubstr(c.expected));
+        EXPECT_EQ(std::count(run.stderr_text.begin(), run.stderr_text.end(), '\n'), 1) << run.stderr_text;
+    }
+    // A corrupt record names its file and line.
+    const std::string corrupt = dir_->File("corrupt.jsonl");
+    testing::WriteFile(corrupt, "{\"text\": \"A fine document with enough text in it.\"}\n{\"text\": oops}\n");
+    testing::CommandResult run = RunActcache(Args(dir_->File("corrupt-run"), {"--corpus", corrupt}));
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_THAT(run.stderr_text, HasSubstr("corrupt.jsonl:2:"));
+}
+
+}  // namespace
+}  // namespace actcache
+
+namespace actcache {
+namespace {
+
+TEST_F(RunEndToEnd, InspectReportsAndChecks) {
+    testing::CommandResult good = RunActcache({"inspect", reference_, "--rows", "3"});
+    ASSERT_EQ(good.exit_code, 0) << good.stdout_text << good.stderr_text;
+    EXPECT_THAT(good.stdout_text, HasSubstr("all checks passed"));
+    EXPECT_THAT(good.stdout_text, HasSubstr("first rows of train_00000"));
+    EXPECT_THAT(good.stdout_text, HasSubstr("most frequent tokens"));
+    EXPECT_THAT(good.stdout_text, HasSubstr("activation L2 norm quantiles"));
+    EXPECT_THAT(good.stdout_text, HasSubstr("PASS  no special tokens"));
+
+    // Two shards swapped: order, digests and statistics still add up, but order does not.
+    const std::string swapped = dir_->File("inspect-swapped");
+    fs::copy(reference_, swapped, fs::copy_options::recursive);
+    const std::string a = swapped + "/data/train_00000-00000-of-00001.parquet";
+    const std::string b = swapped + "/data/train_00001-00000-of-00001.parquet";
+    fs::rename(a, swapped + "/tmp");
+    fs::rename(b, a);
+    fs::rename(swapped + "/tmp", b);
+    testing::CommandResult bad = RunActcache({"inspect", swapped});
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_THAT(bad.stdout_text, HasSubstr("FAIL  rows in (doc_id, tok_pos) order"));
+    EXPECT_THAT(bad.stdout_text, HasSubstr("FAIL  SHA-256"));
+    EXPECT_THAT(bad.stderr_text, HasSubstr("checks failed"));
+
+    // A card that claims another count.
+    const std::string miscounted = dir_->File("inspect-miscounted");
+    fs::copy(reference_, miscounted, fs::copy_options::recursive);
+    std::string card = testing::ReadFile(miscounted + "/README.md");
+    const std::size_t at = card.find("num_examples: " + std::string(kShardSize), card.find("config_name: default") == std::string::npos ? 0 : card.find("- name: train_00000"));
+    ASSERT_NE(at, std::string::npos);
+    card.replace(at, std::string("num_examples: ").size() + std::string(kShardSize).size(), "num_examples: 7");
+    testing::WriteFile(miscounted + "/README.md", card);
+    testing::CommandResult miscount = RunActcache({"inspect", miscounted});
+    EXPECT_EQ(miscount.exit_code, 1);
+    EXPECT_THAT(miscount.stdout_text, HasSubstr("FAIL  row counts"));
+}
+
+}  // namespace
+}  // namespace actcache
+
+namespace actcache {
+namespace {
+
+// examples/seed.toml claims to hold the defaults: with the model, corpus, hook and window length
+// overridden for the tiny model, it must give the bytes the defaults give.
+TEST_F(RunEndToEnd, SeedExampleConfigHoldsTheDefaults) {
+    const std::string with_config = dir_->File("seed-toml"), without = dir_->File("seed-defaults");
+    const std::vector<std::string> overrides = {"--model", model_, "--corpus", corpus_, "--hook", kHook,
+                                                "--seq-len", kSeqLen, "--max-docs", "20", "--quiet"};
+    std::vector<std::string> a = {"run", "--config", std::string(ACTCACHE_SOURCE_DIR) + "/examples/seed.toml",
+                                  "--output", with_config};
+    std::vector<std::string> b = {"run", "--output", without};
+    a.insert(a.end(), overrides.begin(), overrides.end());
+    b.insert(b.end(), overrides.begin(), overrides.end());
+    testing::CommandResult run_a = RunActcache(a), run_b = RunActcache(b);
+    ASSERT_EQ(run_a.exit_code, 0) << run_a.stderr_text;
+    ASSERT_EQ(run_b.exit_code, 0) << run_b.stderr_text;
+    EXPECT_TRUE(DatasetFiles(with_config) == DatasetFiles(without));
+    const JsonValue manifest_a = *ParseJson(testing::ReadFile(with_config + "/.actcache/manifest.json"));
+    const JsonValue manifest_b = *ParseJson(testing::ReadFile(without + "/.actcache/manifest.json"));
+    EXPECT_EQ(SerializeJson(*manifest_a.Find("identity")), SerializeJson(*manifest_b.Find("identity")));
+}
+
+}  // namespace
+}  // namespace actcache
+
+namespace actcache {
+namespace {
+
+// Several hooks in one pass: the same rows, one column per hook, statistics per hook; the column
+// of the reference run's hook holds exactly the reference run's values.
+TEST_F(RunEndToEnd, SeveralHooksInOnePass) {
+    const std::string out = dir_->File("two-hooks");
+    testing::CommandResult run = RunActcache(Args(out, {"--hook", "blocks.0.hook_resid_post", "--hook", kHook}));
+    ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+    EXPECT_EQ(DumpRows(out), DumpRows(reference_));
+    EXPECT_EQ(DumpShards(out, "stats layers_2_mlp"), DumpShards(reference_, "stats activacion"));
+    const JsonValue stats = *ParseJson(testing::ReadFile(out + "/norm_stats.json"));
+    const JsonValue* hooks = stats.Find("hooks");
+    ASSERT_NE(hooks, nullptr);
+    ASSERT_NE(hooks->Find("layers_0"), nullptr);
+    EXPECT_EQ(hooks->Find("layers_0")->Find("hook")->as_string(), "blocks.0.hook_resid_post");
+    const JsonValue reference = *ParseJson(testing::ReadFile(reference_ + "/norm_stats.json"));
+    EXPECT_EQ(hooks->Find("layers_2_mlp")->Find("rms")->as_double(), reference.Find("rms")->as_double());
+}
+
+}  // namespace
+}  // namespace actcache
