@@ -26,8 +26,14 @@ struct RunCommandOptions {
 };
 
 std::string Human(double value, const char* unit) {
+    const char* prefix = "";
+    for (const char* p : {"k", "M", "G", "T"}) {
+        if (value < 1000) break;
+        value /= 1000;
+        prefix = p;
+    }
     char text[64];
-    std::snprintf(text, sizeof text, "%.3g %s", value, unit);
+    std::snprintf(text, sizeof text, "%.3g %s%s", value, prefix, unit);
     return text;
 }
 
@@ -41,7 +47,7 @@ void PrintSummary(const pipeline::RunSummary& summary) {
     const double rate = summary.seconds > 0 ? static_cast<double>(summary.forward_tokens) / summary.seconds : 0;
     std::printf("%s: %lld rows in %lld shards, %s (stopped by %s)%s\n", summary.output_dir.c_str(),
                 static_cast<long long>(summary.rows), static_cast<long long>(summary.shards),
-                Human(static_cast<double>(summary.bytes), "bytes").c_str(), summary.stopped_by.c_str(),
+                Human(static_cast<double>(summary.bytes), "B").c_str(), summary.stopped_by.c_str(),
                 summary.resumed ? (", resumed after " + std::to_string(summary.rows_at_start) + " rows").c_str() : "");
     std::printf("this session: %lld tokens through the model in %.1f s (%s/s); %lld rows written\n",
                 static_cast<long long>(summary.forward_tokens), summary.seconds, Human(rate, "tokens").c_str(),

@@ -48,7 +48,7 @@ private:
     ProgressTarget target_;
     std::int64_t rows_at_start_;
     std::FILE* out_;
-    double last_print_ = -1e9;
+    double last_print_ = 0;  // the first line after one interval: nothing to say at 0 s
     bool printed_ = false;
 };
 
