@@ -19,7 +19,7 @@ struct RunCommandOptions {
     std::string config;
     std::string corpus_format = "auto";
     std::string compression = "zstd";
-    bool skip_bad_records = false;
+    std::string on_bad_record = "error";
     bool no_upper_filter = false;
     bool no_numeric_filter = false;
     double log_interval = 10;
@@ -71,7 +71,8 @@ Status Run(RunCommandOptions& options, CLI::App& app) {
     pipeline::RunOptions& run = options.run;
     if (options.corpus_format == "jsonl") run.corpus_format = corpus::CorpusFormat::kJsonl;
     if (options.corpus_format == "text") run.corpus_format = corpus::CorpusFormat::kText;
-    run.on_bad_record = options.skip_bad_records ? corpus::BadRecordPolicy::kSkip : corpus::BadRecordPolicy::kError;
+    if (options.corpus_format == "parquet") run.corpus_format = corpus::CorpusFormat::kParquet;
+    run.on_bad_record = options.on_bad_record == "skip" ? corpus::BadRecordPolicy::kSkip : corpus::BadRecordPolicy::kError;
     run.filter.reject_unchanged_by_upper = !options.no_upper_filter;
     run.filter.reject_numeric = !options.no_numeric_filter;
     ACT_ASSIGN_OR_RETURN(run.compression, pipeline::ParseCompression(options.compression));
@@ -110,13 +111,17 @@ Subcommand AddRunCommand(CLI::App& parent) {
                     "hf://datasets/ORG/NAME/PATH, ORG/NAME (seed: the streamed Pile)")
         ->capture_default_str()
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    app->add_option("--text-field", run.text_field, "JSONL field holding the text (dotted for nested)")
+    app->add_option("--text-field", run.text_field, "JSONL field or Parquet column holding the text (dotted for nested)")
         ->capture_default_str();
-    app->add_option("--corpus-format", options->corpus_format, "auto (by file name), jsonl, or text (a file per document)")
-        ->check(CLI::IsMember({"auto", "jsonl", "text"}))
+    app->add_option("--corpus-format", options->corpus_format,
+                    "auto (by file name), jsonl, text (a file per document), parquet (a string column)")
+        ->check(CLI::IsMember({"auto", "jsonl", "text", "parquet"}))
         ->capture_default_str();
-    app->add_flag("--skip-bad-records", options->skip_bad_records,
-                  "Skip (and count) JSONL lines that are not JSON or lack the text field, instead of stopping");
+    app->add_option("--on-bad-record", options->on_bad_record,
+                    "error: stop at a JSONL line that is not JSON or lacks the text field (naming file and "
+                    "line); skip: skip and count it (it keeps its doc_id)")
+        ->check(CLI::IsMember({"error", "skip"}))
+        ->capture_default_str();
     app->add_option("--min-chars", run.filter.min_chars_exclusive,
                     "Keep a document only if its stripped length (code points) is above this (seed good(): 20)")
         ->check(NonNegativeInteger())

@@ -39,9 +39,16 @@ DocumentReader::DocumentReader(std::vector<Source> sources, DocumentReaderOption
 Result<bool> DocumentReader::OpenNextFile() {
     lines_.reset();
     stream_.reset();
+    parquet_.reset();
     if (next_file_ >= files_.size()) return false;
     const Source& source = files_[next_file_++];
     const std::string& path = source.location;
+    if (options_.format == CorpusFormat::kParquet ||
+        (options_.format == CorpusFormat::kAuto && IsParquetLocation(path))) {
+        ACT_ASSIGN_OR_RETURN(parquet_, ParquetTextColumn::Open(source, options_.text_field));
+        ++counters_.files;
+        return true;
+    }
     std::unique_ptr<ByteStream> raw;
     if (IsUrl(path)) {
         ACT_ASSIGN_OR_RETURN(raw, OpenUrlStream(path, source.headers));
@@ -106,11 +113,31 @@ Result<bool> DocumentReader::NextJsonl(Document& document) {
     }
 }
 
+void DocumentReader::TakeDocument(std::string_view bytes, Document& document) {
+    std::int64_t replaced = 0;
+    document.text = ReplaceInvalidUtf8(bytes, &replaced);
+    if (replaced > 0) {
+        ++counters_.documents_with_invalid_utf8;
+        counters_.invalid_utf8_replacements += replaced;
+    }
+    document.doc_id = counters_.records++;
+}
+
 Result<bool> DocumentReader::Next(Document& document) {
     while (true) {
-        if (stream_ == nullptr) {
+        if (stream_ == nullptr && parquet_ == nullptr) {
             ACT_ASSIGN_OR_RETURN(bool opened, OpenNextFile());
             if (!opened) return false;
+        }
+        if (parquet_ != nullptr) {
+            std::string text;
+            ACT_ASSIGN_OR_RETURN(bool found, parquet_->Next(text));
+            if (!found) {
+                parquet_.reset();
+                continue;
+            }
+            TakeDocument(text, document);
+            return true;
         }
         if (!text_format_) {
             ACT_ASSIGN_OR_RETURN(bool found, NextJsonl(document));
@@ -127,13 +154,7 @@ Result<bool> DocumentReader::Next(Document& document) {
             bytes.append(reinterpret_cast<const char*>(buffer.data()), n);
         }
         stream_.reset();
-        std::int64_t replaced = 0;
-        document.text = ReplaceInvalidUtf8(bytes, &replaced);
-        if (replaced > 0) {
-            ++counters_.documents_with_invalid_utf8;
-            counters_.invalid_utf8_replacements += replaced;
-        }
-        document.doc_id = counters_.records++;
+        TakeDocument(bytes, document);
         return true;
     }
 }

@@ -14,14 +14,17 @@
 #include "core/status.h"
 #include "corpus/byte_stream.h"
 #include "corpus/line_reader.h"
+#include "corpus/parquet_text_column.h"
 #include "corpus/source_list.h"
 
 namespace actcache::corpus {
 
 enum class CorpusFormat {
-    kAuto,   // by file name, after any .zst/.gz suffix: ".txt" is text, anything else JSONL
+    kAuto,   // by file name: ".parquet" is Parquet; after any .zst/.gz suffix ".txt" is text;
+             // anything else JSONL
     kJsonl,  // one JSON object per line, the text at `text_field`
     kText,   // each file is one document
+    kParquet,  // each row of the string column `text_field` is a document
 };
 
 enum class BadRecordPolicy {
@@ -65,6 +68,8 @@ public:
 private:
     Result<bool> OpenNextFile();
     Result<bool> NextJsonl(Document& document);
+    // Sets document.text from raw bytes, replacing invalid UTF-8 (counted), and the next doc_id.
+    void TakeDocument(std::string_view bytes, Document& document);
     Status BadRecord(const std::string& what, std::string_view line);
 
     std::vector<Source> files_;
@@ -72,6 +77,7 @@ private:
     std::size_t next_file_ = 0;
     std::unique_ptr<ByteStream> stream_;
     std::unique_ptr<LineReader> lines_;
+    std::unique_ptr<ParquetTextColumn> parquet_;  // instead of stream_ for a Parquet file
     bool text_format_ = false;
     std::string_view line_;  // the current line (owned by lines_)
     std::vector<std::string> field_path_;

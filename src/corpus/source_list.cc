@@ -16,7 +16,8 @@ bool HasCorpusSuffix(std::string path) {
     for (std::string_view compression : {".zst", ".gz"}) {
         if (path.ends_with(compression)) path.resize(path.size() - compression.size());
     }
-    return path.ends_with(".jsonl") || path.ends_with(".json") || path.ends_with(".txt");
+    return path.ends_with(".jsonl") || path.ends_with(".json") || path.ends_with(".txt") ||
+           path.ends_with(".parquet");
 }
 
 // "ORG/NAME[@REV]" -> repo, revision (default "main").
@@ -52,7 +53,7 @@ Status AddHubFiles(const std::string& spec, const std::string& repo, const std::
     }
     if (chosen.empty()) {
         return Status::NotFound(spec + ": no file of dataset " + repo + "@" + revision +
-                                (pattern.empty() ? " looks like a corpus (.jsonl/.json/.txt[.zst|.gz])"
+                                (pattern.empty() ?  " looks like a corpus (.jsonl/.json/.txt[.zst|.gz], .parquet)"
                                                  : " matches '" + pattern + "'"));
     }
     for (const std::string& path : chosen) {  // already sorted by path

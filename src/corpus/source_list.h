@@ -23,7 +23,7 @@ struct Source {
 //                                         or a glob where '*' does not cross '/'), sorted
 //   ORG/NAME[@REV]                        (when no such local path exists) the dataset's data
 //                                         files: those under train/ with a corpus suffix (.jsonl,
-//                                         .json, .txt, optionally .zst/.gz), else all such files;
+//                                         .json, .txt, optionally .zst/.gz, or .parquet), else all such files;
 //                                         for monology/pile-uncopyrighted, train/*.jsonl.zst
 //   a glob pattern                        matching local files, sorted
 //   a directory                           every regular file below it, recursively, sorted

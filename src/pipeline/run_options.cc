@@ -108,6 +108,7 @@ const char* FormatName(corpus::CorpusFormat format) {
         case corpus::CorpusFormat::kAuto: return "auto";
         case corpus::CorpusFormat::kJsonl: return "jsonl";
         case corpus::CorpusFormat::kText: return "text";
+        case corpus::CorpusFormat::kParquet: return "parquet";
     }
     return "?";
 }
