@@ -9,11 +9,12 @@ namespace actcache::dataset {
 NormStatistics::NormStatistics(std::int64_t width)
     : width_(width), sum_(static_cast<std::size_t>(width)), sum_squares_(static_cast<std::size_t>(width)) {}
 
-void NormStatistics::AddRow(std::span<const std::uint16_t> row) {
+template <typename Value, typename ToFloat>
+void NormStatistics::Accumulate(std::span<const Value> row, ToFloat to_float) {
     ACT_CHECK(static_cast<std::int64_t>(row.size()) == width_);
     double squared_norm = 0.0;  // per row first, in dimension order: a fixed summation order
     for (std::int64_t d = 0; d < width_; ++d) {
-        const double x = Bf16ToFloat(row[d]);
+        const double x = to_float(row[d]);
         squared_norm += x * x;
         sum_[d] += x;
         sum_squares_[d] += x * x;
@@ -21,6 +22,14 @@ void NormStatistics::AddRow(std::span<const std::uint16_t> row) {
     sum_squared_norms_ += squared_norm;
     sum_norms_ += std::sqrt(squared_norm);
     ++tokens_;
+}
+
+void NormStatistics::AddRow(std::span<const std::uint16_t> row) {
+    Accumulate(row, [](std::uint16_t bits) { return Bf16ToFloat(bits); });
+}
+
+void NormStatistics::AddRow(std::span<const float> row) {
+    Accumulate(row, [](float value) { return value; });
 }
 
 Status NormStatistics::Merge(const NormStatistics& other) {

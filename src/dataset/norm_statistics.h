@@ -34,6 +34,9 @@ public:
 
     // REQUIRES: row.size() == width(); row holds bf16 bit patterns.
     void AddRow(std::span<const std::uint16_t> row);
+    // The same for float32 values (a float32 column). A bf16 row and the float32 row of the same
+    // values accumulate the same bits.
+    void AddRow(std::span<const float> row);
     // Adds `other`'s accumulators. InvalidArgument when the widths differ.
     Status Merge(const NormStatistics& other);
 
@@ -50,6 +53,9 @@ public:
     static Result<NormStatistics> FromJson(const JsonValue& json);
 
 private:
+    template <typename Value, typename ToFloat>
+    void Accumulate(std::span<const Value> row, ToFloat to_float);
+
     std::int64_t width_;
     std::int64_t tokens_ = 0;
     double sum_squared_norms_ = 0.0;  // Σ‖x‖²

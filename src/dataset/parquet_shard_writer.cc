@@ -99,6 +99,13 @@ void AppendFeature(std::string& json, const std::string& name, const std::string
 
 }  // namespace
 
+// Buffers one page is encoded and compressed in; reused from page to page and row group to row
+// group, because fresh ~1 MiB allocations are mmaps whose pages fault in one by one.
+struct ParquetShardWriter::PageScratch {
+    std::string body;
+    std::string compressed;
+};
+
 std::string HuggingFaceFeaturesJson(const std::vector<ActivationColumn>& columns) {
     std::string features = "{";
     AppendFeature(features, "doc_id", R"({"dtype": "int64", "_type": "Value"})");
@@ -176,12 +183,6 @@ std::string PlainStatistic(PhysicalType type, std::int64_t value) {
 // `values_per_row` counts level entries per row.
 }  // namespace
 
-// Buffers one page is encoded and compressed in; reused from page to page and row group to row
-// group, because fresh ~1 MiB allocations are mmaps whose pages fault in one by one.
-struct ParquetShardWriter::PageScratch {
-    std::string body;
-    std::string compressed;
-};
 
 namespace {
 

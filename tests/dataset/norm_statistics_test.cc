@@ -75,6 +75,17 @@ TEST(NormStatisticsTest, MergingPartsEqualsAccumulatingTheWhole) {
     EXPECT_THAT(first.Merge(NormStatistics(16)).message(), HasSubstr("cannot merge width 16"));
 }
 
+TEST(NormStatisticsTest, Float32RowsOfTheSameValuesAccumulateTheSameBits) {
+    NormStatistics from_bits(48), from_floats(48);
+    for (const auto& row : RandomRows(50, 48, 9)) {
+        from_bits.AddRow(row);
+        std::vector<float> values;
+        for (std::uint16_t bits : row) values.push_back(Bf16ToFloat(bits));
+        from_floats.AddRow(std::span<const float>(values));
+    }
+    EXPECT_EQ(SerializeJson(from_bits.ToJson()), SerializeJson(from_floats.ToJson()));
+}
+
 TEST(NormStatisticsTest, JsonRoundTripIsExact) {
     auto rows = RandomRows(50, 8, 3);
     NormStatistics stats(8);
