@@ -69,7 +69,7 @@ void BM_ParquetWrite(benchmark::State& state, Compression compression, int level
         }
         for (std::int64_t r = 0; r < kRows; ++r) {
             std::span<const std::uint16_t> row(values.data() + r * kWidth, kWidth);
-            std::vector<std::span<const std::uint16_t>> spans = {row};
+            std::vector<std::span<const std::byte>> spans = {std::as_bytes(row)};
             (void)(*writer)->AddRow(r / 100, static_cast<std::int32_t>(r % 4096), static_cast<std::int32_t>(r % 128256), spans);
         }
         if (!(*writer)->Finish().ok()) state.SkipWithError("finish failed");

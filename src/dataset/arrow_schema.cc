@@ -17,6 +17,8 @@ namespace actcache::dataset {
 namespace {
 
 constexpr std::uint8_t kTypeInt = 2;
+constexpr std::uint8_t kTypeFloatingPoint = 3;
+constexpr std::int16_t kPrecisionSingle = 1;  // Precision { HALF, SINGLE, DOUBLE }
 constexpr std::uint8_t kTypeFixedSizeList = 16;
 constexpr std::int16_t kMetadataV5 = 4;
 constexpr std::uint8_t kHeaderSchema = 1;
@@ -24,6 +26,12 @@ constexpr std::uint8_t kHeaderSchema = 1;
 std::unique_ptr<FbTable> IntType(int bits, bool is_signed) {
     auto type = std::make_unique<FbTable>();
     type->Scalar32(0, bits).Scalar8(1, is_signed ? 1 : 0);
+    return type;
+}
+
+std::unique_ptr<FbTable> FloatType() {
+    auto type = std::make_unique<FbTable>();
+    type->Scalar16(0, kPrecisionSingle);
     return type;
 }
 
@@ -51,7 +59,11 @@ std::string ArrowSchemaMessage(const std::vector<ActivationColumn>& columns,
         auto list = std::make_unique<FbTable>();
         list->Scalar32(0, static_cast<std::int32_t>(column.width));
         std::vector<std::unique_ptr<FbTable>> children;
-        children.push_back(Field("item", kTypeInt, IntType(16, false), {}));  // pyarrow's name
+        if (column.type == ActivationType::kFloat32) {
+            children.push_back(Field("item", kTypeFloatingPoint, FloatType(), {}));  // pyarrow's name
+        } else {
+            children.push_back(Field("item", kTypeInt, IntType(16, false), {}));
+        }
         fields.push_back(Field(column.name, kTypeFixedSizeList, std::move(list), std::move(children)));
     }
     auto metadata = std::make_unique<FbTable>();

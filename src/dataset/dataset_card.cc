@@ -14,7 +14,8 @@ void AppendFeatures(std::string& yaml, const std::string& indent,
     yaml += indent + "- name: tok_pos\n" + indent + "  dtype: int32\n";
     yaml += indent + "- name: token_id\n" + indent + "  dtype: int32\n";
     for (const ActivationColumn& column : columns) {
-        yaml += indent + "- name: " + column.name + "\n" + indent + "  list: uint16\n" + indent +
+        const char* dtype = column.type == ActivationType::kFloat32 ? "float32" : "uint16";
+        yaml += indent + "- name: " + column.name + "\n" + indent + "  list: " + dtype + "\n" + indent +
                 "  length: " + std::to_string(column.width) + "\n";
     }
 }
@@ -30,7 +31,9 @@ struct ConfigInfo {
 
 std::int64_t ArrowBytesPerRow(const std::vector<ActivationColumn>& columns) {
     std::int64_t bytes = 8 + 4 + 4;
-    for (const ActivationColumn& column : columns) bytes += 2 * column.width;
+    for (const ActivationColumn& column : columns) {
+        bytes += static_cast<std::int64_t>(BytesPerValue(column.type)) * column.width;
+    }
     return bytes;
 }
 
@@ -106,16 +109,20 @@ std::string BuildDatasetCard(const CardOptions& options) {
     card += "| `token_id` | int32 | the token |\n";
     for (std::size_t c = 0; c < options.columns.size(); ++c) {
         const std::string site = c < options.hook_sites.size() ? " of `" + options.hook_sites[c] + "`" : "";
+        const bool f32 = options.columns[c].type == ActivationType::kFloat32;
         card += "| `" + options.columns[c].name + "` | " + std::to_string(options.columns[c].width) +
-                " × uint16 | the output" + site + " as bf16 bit patterns |\n";
+                (f32 ? " × float32 | the output" + site + " (float32 forward pass) |\n"
+                     : " × uint16 | the output" + site + " as bf16 bit patterns |\n");
     }
     const std::string column = options.columns.empty() ? "activacion" : options.columns[0].name;
+    const bool first_is_f32 = !options.columns.empty() && options.columns[0].type == ActivationType::kFloat32;
     card += "\n## Loading\n\n```python\nimport numpy as np\nimport torch\nfrom datasets import load_dataset\n\n"
             "shard = load_dataset(REPO, split=\"train_00000\")          # one shard\n"
             "stream = load_dataset(REPO, \"all\", split=\"train\", streaming=True)  # everything\n\n"
-            "row = shard[0]\n"
-            "bits = np.asarray(row[\"" + column + "\"], dtype=np.uint16)\n"
-            "x = torch.from_numpy(bits.view(np.int16)).view(torch.bfloat16)  # the bf16 values\n"
+            "row = shard[0]\n" +
+            (first_is_f32 ? "x = torch.tensor(row[\"" + column + "\"], dtype=torch.float32)\n"
+                          : "bits = np.asarray(row[\"" + column + "\"], dtype=np.uint16)\n"
+                            "x = torch.from_numpy(bits.view(np.int16)).view(torch.bfloat16)  # the bf16 values\n") +
             "```\n\n";
     card += "## Normalisation statistics\n\n`norm_stats.json` holds, per hook, `tokens` (N) and "
             "`rms` = sqrt(Σ‖x‖² / N), the root mean squared L2 norm per token, then "

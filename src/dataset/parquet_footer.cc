@@ -64,6 +64,11 @@ std::string SerializeFileMetaData(const std::vector<ActivationColumn>& columns,
         meta.EndStruct();
         element("list", std::nullopt, parquet::Repetition::kRepeated, 1);
         meta.EndStruct();
+        if (column.type == ActivationType::kFloat32) {  // plain FLOAT, no annotation
+            element("element", PhysicalType::kFloat, parquet::Repetition::kOptional, 0);
+            meta.EndStruct();
+            continue;
+        }
         element("element", PhysicalType::kInt32, parquet::Repetition::kOptional, 0);
         meta.FieldI32(field::kConvertedType, static_cast<std::int32_t>(parquet::ConvertedType::kUint16));
         meta.FieldStructBegin(field::kLogicalType);
@@ -103,8 +108,8 @@ std::string SerializeFileMetaData(const std::vector<ActivationColumn>& columns,
             meta.FieldI64(field::kDataPageOffset, column.data_page_offset);
             meta.FieldStructBegin(field::kColumnStatistics);
             meta.FieldI64(field::kNullCount, 0);
-            meta.FieldBinary(field::kMaxValue, column.max_value);
-            meta.FieldBinary(field::kMinValue, column.min_value);
+            if (!column.max_value.empty()) meta.FieldBinary(field::kMaxValue, column.max_value);
+            if (!column.min_value.empty()) meta.FieldBinary(field::kMinValue, column.min_value);
             meta.EndStruct();
             meta.EndStruct();  // ColumnMetaData
             meta.EndStruct();  // ColumnChunk

@@ -8,7 +8,7 @@ namespace actcache::dataset::parquet {
 
 inline constexpr char kMagic[] = "PAR1";  // at the start and the end of every file
 
-enum class PhysicalType : std::int32_t { kBoolean = 0, kInt32 = 1, kInt64 = 2, kByteArray = 6 };
+enum class PhysicalType : std::int32_t { kBoolean = 0, kInt32 = 1, kInt64 = 2, kFloat = 4, kByteArray = 6 };
 enum class Repetition : std::int32_t { kRequired = 0, kOptional = 1, kRepeated = 2 };
 enum class ConvertedType : std::int32_t { kList = 3, kUint16 = 12 };
 enum class Encoding : std::int32_t { kPlain = 0, kRle = 3, kByteStreamSplit = 9 };

@@ -770,6 +770,11 @@ Status ParquetReader::ReadInt64(int rg, int column, std::vector<std::int64_t>& v
     return ReadColumn(rg, column, PhysicalType::kInt64, values, list_offsets);
 }
 
+Status ParquetReader::ReadFloat(int rg, int column, std::vector<float>& values,
+                                std::vector<std::int64_t>* list_offsets) const {
+    return ReadColumn(rg, column, PhysicalType::kFloat, values, list_offsets);
+}
+
 Status ParquetReader::ReadInt32(int rg, int column, std::vector<std::int32_t>& values,
                                 std::vector<std::int64_t>* list_offsets) const {
     return ReadColumn(rg, column, PhysicalType::kInt32, values, list_offsets);
@@ -962,7 +967,7 @@ private:
                     return DecodeByteStreamSplit(data, count, values_);
                 break;
             case kEncDeltaBinaryPacked:
-                if constexpr (!std::is_same_v<T, std::string>)
+                if constexpr (std::is_integral_v<T>)
                     return DecodeDeltaBinaryPacked(data, count, values_);
                 break;
             case kEncDeltaLengthByteArray:

@@ -81,6 +81,9 @@ public:
                      std::vector<std::int64_t>* list_offsets = nullptr) const;
     Status ReadInt32(int rg, int column, std::vector<std::int32_t>& values,
                      std::vector<std::int64_t>* list_offsets = nullptr) const;
+    // FLOAT columns (float32 activations).
+    Status ReadFloat(int rg, int column, std::vector<float>& values,
+                     std::vector<std::int64_t>* list_offsets = nullptr) const;
     Status ReadStrings(int rg, int column, std::vector<std::string>& values,
                        std::vector<std::int64_t>* list_offsets = nullptr) const;
 

@@ -112,8 +112,9 @@ std::string HuggingFaceFeaturesJson(const std::vector<ActivationColumn>& columns
     AppendFeature(features, "tok_pos", R"({"dtype": "int32", "_type": "Value"})");
     AppendFeature(features, "token_id", R"({"dtype": "int32", "_type": "Value"})");
     for (const ActivationColumn& column : columns) {
+        const std::string dtype = column.type == ActivationType::kFloat32 ? "float32" : "uint16";
         AppendFeature(features, column.name,
-                      R"({"feature": {"dtype": "uint16", "_type": "Value"}, "length": )" +
+                      R"({"feature": {"dtype": ")" + dtype + R"(", "_type": "Value"}, "length": )" +
                           std::to_string(column.width) + R"(, "_type": "List"})");
     }
     return R"({"info": {"features": )" + features + "}}}";
@@ -122,14 +123,17 @@ std::string HuggingFaceFeaturesJson(const std::vector<ActivationColumn>& columns
 ParquetShardWriter::ParquetShardWriter(AtomicFile file, ParquetShardOptions options, ThreadPool* pool)
     : file_(std::move(file)), options_(std::move(options)), pool_(pool) {
     // datasets: batch_size = max(1, num_rows * 100_000_000 // nbytes) with Arrow nbytes per row
-    // 8 + 4 + 4 + 2 * width per activation column.
+    // 8 + 4 + 4 + (2 or 4) * width per activation column.
     std::int64_t row_bytes = 16;
-    for (const ActivationColumn& column : options_.activation_columns) row_bytes += 2 * column.width;
+    for (const ActivationColumn& column : options_.activation_columns) {
+        row_bytes += static_cast<std::int64_t>(BytesPerValue(column.type)) * column.width;
+    }
     rows_per_group_ = std::max<std::int64_t>(1, options_.row_group_bytes / row_bytes);
     activations_.resize(options_.activation_columns.size());
     // One allocation per column for the whole life of the writer (a row group is ~100 MB).
     for (std::size_t c = 0; c < activations_.size(); ++c) {
-        activations_[c].reserve(static_cast<std::size_t>(rows_per_group_ * options_.activation_columns[c].width));
+        const ActivationColumn& column = options_.activation_columns[c];
+        activations_[c].reserve(static_cast<std::size_t>(rows_per_group_ * column.width) * BytesPerValue(column.type));
     }
     doc_ids_.reserve(static_cast<std::size_t>(rows_per_group_));
     tok_pos_.reserve(static_cast<std::size_t>(rows_per_group_));
@@ -155,14 +159,14 @@ Status ParquetShardWriter::WriteBytes(std::string_view bytes) {
 }
 
 Status ParquetShardWriter::AddRow(std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,
-                                  std::span<const std::span<const std::uint16_t>> activations) {
+                                  std::span<const std::span<const std::byte>> activations) {
     ACT_CHECK(activations.size() == activations_.size());
     doc_ids_.push_back(doc_id);
     tok_pos_.push_back(tok_pos);
     token_ids_.push_back(token_id);
     for (std::size_t c = 0; c < activations.size(); ++c) {
-        ACT_CHECK(static_cast<std::int64_t>(activations[c].size()) ==
-                  options_.activation_columns[c].width);
+        const ActivationColumn& column = options_.activation_columns[c];
+        ACT_CHECK(activations[c].size() == static_cast<std::size_t>(column.width) * BytesPerValue(column.type));
         activations_[c].insert(activations_[c].end(), activations[c].begin(), activations[c].end());
     }
     ++total_rows_;
@@ -173,7 +177,10 @@ Status ParquetShardWriter::AddRow(std::int64_t doc_id, std::int32_t tok_pos, std
 namespace {
 
 // The PLAIN encoding of a statistic: 8 bytes for INT64, 4 for INT32 (uint16 values included).
+// FLOAT columns carry no min/max (allowed by the format; their ordering rules for NaN and
+// signed zeros are not worth a reader's misreading): empty.
 std::string PlainStatistic(PhysicalType type, std::int64_t value) {
+    if (type == PhysicalType::kFloat) return "";
     return type == PhysicalType::kInt64 ? PlainBytes(value) : PlainBytes(static_cast<std::int32_t>(value));
 }
 
@@ -212,8 +219,10 @@ std::string PageHeader(const EncodedPage& page, PhysicalType type, parquet::Enco
     header.FieldI32(field::kRepetitionLevelEncoding, static_cast<std::int32_t>(parquet::Encoding::kRle));
     header.FieldStructBegin(field::kPageStatistics);
     header.FieldI64(field::kNullCount, 0);
-    header.FieldBinary(field::kMaxValue, PlainStatistic(type, page.max));
-    header.FieldBinary(field::kMinValue, PlainStatistic(type, page.min));
+    if (type != PhysicalType::kFloat) {
+        header.FieldBinary(field::kMaxValue, PlainStatistic(type, page.max));
+        header.FieldBinary(field::kMinValue, PlainStatistic(type, page.min));
+    }
     header.EndStruct();
     header.EndStruct();
     header.EndStruct();
@@ -236,11 +245,13 @@ void EncodeScalarPage(const std::vector<Value>& values, EncodedPage& page, std::
 }
 
 // List column page: repetition levels (max 1) 0 at each row's first value and 1 after;
-// definition levels (max 3: list, repeated group, element all present) all 3; the uint16 values
-// widened to INT32, PLAIN (little-endian, one after another) or BYTE_STREAM_SPLIT (byte k of
-// every value in stream k: the low bytes, then the high bytes, then the two zero streams).
-void EncodeListPage(const std::vector<std::uint16_t>& values, std::int64_t width, bool byte_stream_split,
+// definition levels (max 3: list, repeated group, element all present) all 3; then the values,
+// 4 bytes each — uint16 bit patterns widened to INT32, or FLOAT as they are — PLAIN (little-
+// endian, one after another) or BYTE_STREAM_SPLIT (byte k of every value in stream k; for
+// widened uint16 the last two streams are zeros).
+void EncodeListPage(const std::vector<std::byte>& values, const ActivationColumn& column, bool byte_stream_split,
                     EncodedPage& page, std::string& body) {
+    const std::int64_t width = column.width;
     const std::int64_t rows = page.end_row - page.begin_row;
     std::string repetition, definition;
     for (std::int64_t r = 0; r < rows; ++r) {
@@ -253,10 +264,25 @@ void EncodeListPage(const std::vector<std::uint16_t>& values, std::int64_t width
     const std::size_t first = body.size();
     const std::int64_t n = rows * width;
     body.resize(first + static_cast<std::size_t>(n) * 4);
-    const std::uint16_t* in = values.data() + page.begin_row * width;
+    char* out = body.data() + first;
+    page.num_values = n;
+    if (column.type == ActivationType::kFloat32) {
+        const std::byte* in = values.data() + page.begin_row * width * 4;
+        if (!byte_stream_split) {
+            std::memcpy(out, in, static_cast<std::size_t>(n) * 4);
+        } else {
+            for (std::int64_t i = 0; i < n; ++i) {
+                for (std::int64_t k = 0; k < 4; ++k) out[k * n + i] = static_cast<char>(in[4 * i + k]);
+            }
+        }
+        return;  // no min/max statistics for FLOAT
+    }
+    std::vector<std::uint16_t> bits(static_cast<std::size_t>(n));
+    std::memcpy(bits.data(), values.data() + page.begin_row * width * 2, static_cast<std::size_t>(n) * 2);
+    const std::uint16_t* in = bits.data();
     std::uint16_t min = 0xFFFF, max = 0;
     if (byte_stream_split) {
-        char* low = body.data() + first;
+        char* low = out;
         char* high = low + n;
         std::memset(high + n, 0, static_cast<std::size_t>(2 * n));  // bytes 2 and 3 of a uint16
         for (std::int64_t i = 0; i < n; ++i) {
@@ -266,8 +292,7 @@ void EncodeListPage(const std::vector<std::uint16_t>& values, std::int64_t width
             max = std::max(max, in[i]);
         }
     } else {
-        char* out = body.data() + first;  // not 4-aligned after the levels: store through memcpy
-        for (std::int64_t i = 0; i < n; ++i) {
+        for (std::int64_t i = 0; i < n; ++i) {  // `out` is not 4-aligned after the levels
             const std::uint32_t value = in[i];  // little-endian INT32, as PLAIN stores it
             std::memcpy(out + 4 * i, &value, 4);
             min = std::min(min, in[i]);
@@ -276,7 +301,6 @@ void EncodeListPage(const std::vector<std::uint16_t>& values, std::int64_t width
     }
     page.min = min;
     page.max = max;
-    page.num_values = rows * width;
 }
 
 }  // namespace
@@ -303,7 +327,9 @@ Status ParquetShardWriter::FlushRowGroup() {
     group.columns[2].type = PhysicalType::kInt32;
     group.columns[2].path = {"token_id"};
     for (std::size_t c = 0; c < activations_.size(); ++c) {
-        group.columns[3 + c].type = PhysicalType::kInt32;
+        group.columns[3 + c].type = options_.activation_columns[c].type == ActivationType::kFloat32
+                                        ? PhysicalType::kFloat
+                                        : PhysicalType::kInt32;
         group.columns[3 + c].path = {options_.activation_columns[c].name, "list", "element"};
         value_bytes_per_row.push_back(4 * options_.activation_columns[c].width);
     }
@@ -342,8 +368,8 @@ Status ParquetShardWriter::FlushRowGroup() {
                 EncodeScalarPage(token_ids_, page, body);
             } else {
                 const std::size_t c = page.column - 3;
-                EncodeListPage(activations_[c], options_.activation_columns[c].width,
-                               options_.byte_stream_split, page, body);
+                EncodeListPage(activations_[c], options_.activation_columns[c], options_.byte_stream_split, page,
+                               body);
             }
             page.body_bytes = static_cast<std::int64_t>(body.size());
             Result<std::string_view> data =

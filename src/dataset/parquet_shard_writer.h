@@ -3,8 +3,9 @@
 //
 //   optional int64 doc_id;  optional int32 tok_pos;  optional int32 token_id;
 //   optional group <column> (LIST) {             one per hook, default name "activacion"
-//     repeated group list { optional int32 element (INT(16, false)); }
-//   }                                             D values per row: bf16 bit patterns as uint16
+//     repeated group list { optional int32 element (INT(16, false)); }   bf16 bit patterns
+//   }                                             (uint16), or `optional float element` for a
+//                                                 float32 column; D values per row
 //
 // Row groups of about 100 MB of Arrow data (datasets' MAX_ROW_GROUP_SIZE), data pages (v1) of
 // about 1 MiB, PLAIN values with RLE levels, column statistics, footer key "huggingface" with
@@ -27,9 +28,17 @@
 
 namespace actcache::dataset {
 
+// How a column stores its values: the bf16 bit patterns as uint16 (List(Value("uint16")), the
+// seed's), or float32 values (List(Value("float32"))).
+enum class ActivationType { kBf16Bits, kFloat32 };
+
+// Bytes per value of `type` in AddRow's rows: 2 or 4.
+inline std::size_t BytesPerValue(ActivationType type) { return type == ActivationType::kFloat32 ? 4 : 2; }
+
 struct ActivationColumn {
     std::string name = "activacion";  // the seed's column name
     std::int64_t width = 2048;        // values per row (D)
+    ActivationType type = ActivationType::kBf16Bits;
 };
 
 enum class Compression { kNone, kSnappy, kZstd, kGzip };
@@ -60,9 +69,10 @@ public:
                                                               ThreadPool* pool = nullptr);
     ~ParquetShardWriter();
 
-    // Appends one row. REQUIRES: one span per activation column, each of its width.
+    // Appends one row. REQUIRES: one span per activation column holding its width values as
+    // little-endian bytes: uint16 bf16 bit patterns (2 bytes each) or float32 (4 bytes each).
     Status AddRow(std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,
-                  std::span<const std::span<const std::uint16_t>> activations);
+                  std::span<const std::span<const std::byte>> activations);
 
     // Writes the last row group and the footer, then commits the file. ResourceExhausted on a
     // full disk; nothing is left under the final name on failure.
@@ -93,7 +103,7 @@ private:
     std::vector<std::int64_t> doc_ids_;
     std::vector<std::int32_t> tok_pos_;
     std::vector<std::int32_t> token_ids_;
-    std::vector<std::vector<std::uint16_t>> activations_;  // per column, row-major
+    std::vector<std::vector<std::byte>> activations_;  // per column, row-major, as AddRow takes them
     std::vector<RowGroupInfo> row_groups_;
     std::vector<PageScratch> scratch_;  // one per page encoded at once
     Sha256 sha256_;

@@ -227,21 +227,30 @@ Result<InspectResult> InspectDataset(const std::string& dir, const InspectOption
                                  manifest_note.c_str());
 
         std::vector<std::int64_t> doc_ids, offsets;
-        std::vector<std::int32_t> tok_pos, token_ids, values;
+        std::vector<std::int32_t> tok_pos, token_ids, bits;
+        std::vector<float> values;  // the activation column's values as numbers
         for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
             ACT_RETURN_IF_ERROR(reader->ReadInt64(rg, doc_column, doc_ids));
             ACT_RETURN_IF_ERROR(reader->ReadInt32(rg, pos_column, tok_pos));
             ACT_RETURN_IF_ERROR(reader->ReadInt32(rg, token_column, token_ids));
             const std::size_t n = doc_ids.size();
             for (std::size_t c = 0; c < activation_columns.size(); ++c) {
-                ACT_RETURN_IF_ERROR(reader->ReadInt32(rg, activation_columns[c], values, &offsets));
+                // bf16 bit patterns (INT32 annotated uint16) or float32 (FLOAT).
+                const int leaf = activation_columns[c];
+                if (reader->leaf_columns()[static_cast<std::size_t>(leaf)].physical == dataset::parquet::PhysicalType::kFloat) {
+                    ACT_RETURN_IF_ERROR(reader->ReadFloat(rg, leaf, values, &offsets));
+                } else {
+                    ACT_RETURN_IF_ERROR(reader->ReadInt32(rg, leaf, bits, &offsets));
+                    values.resize(bits.size());
+                    for (std::size_t i = 0; i < bits.size(); ++i) values[i] = Bf16ToFloat(static_cast<std::uint16_t>(bits[i]));
+                }
                 for (std::size_t r = 0; r < n; ++r) {
                     const std::int64_t width = offsets[r + 1] - offsets[r];
                     if (c == 0 && expected_width < 0) expected_width = width;
                     if (c == 0 && width != expected_width) ++width_violations;
                     double squared = 0;
                     for (std::int64_t i = offsets[r]; i < offsets[r + 1]; ++i) {
-                        const double x = Bf16ToFloat(static_cast<std::uint16_t>(values[static_cast<std::size_t>(i)]));
+                        const double x = values[static_cast<std::size_t>(i)];
                         squared += x * x;
                     }
                     sum_squared_norms[c] += squared;
@@ -252,7 +261,7 @@ Result<InspectResult> InspectDataset(const std::string& dir, const InspectOption
                                                    tok_pos[r], token_ids[r], decode(token_ids[r]).c_str());
                         for (std::int64_t i = 0; i < std::min(width, options.values); ++i) {
                             shown += Format(i ? ", %.4g" : "%.4g",
-                                            Bf16ToFloat(static_cast<std::uint16_t>(values[static_cast<std::size_t>(offsets[r] + i)])));
+                                            static_cast<double>(values[static_cast<std::size_t>(offsets[r] + i)]));
                         }
                         rows_section += shown + (width > options.values ? ", ...]\n" : "]\n");
                     }

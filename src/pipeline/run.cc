@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -31,12 +32,13 @@ struct WindowBatch {
     std::vector<corpus::Window> windows;
 };
 
-// Rows of one batch, in order; activations per column, row-major [rows, width].
+// Rows of one batch, in order; activations per column, row-major [rows, width] as the column
+// stores them: bf16 bit patterns (2 bytes, little-endian) or float32 (4 bytes).
 struct RowBlock {
     std::vector<RowOrigin> origins;
     std::vector<std::int64_t> doc_ids;
     std::vector<std::int32_t> tok_pos, token_ids;
-    std::vector<std::vector<std::uint16_t>> activations;
+    std::vector<std::vector<std::byte>> activations;
 };
 
 // The first failure of any stage; the others see `stopping` and wind down.
@@ -62,6 +64,22 @@ private:
     Status error_;
     std::atomic<bool> abort_{false}, stopping_{false};
 };
+
+// Appends one row of captured values as the column stores them. In bf16 mode the values are
+// already bf16 numbers, so the rounding is exact.
+void AppendActivations(std::span<const float> values, dataset::ActivationType type, std::vector<std::byte>& out) {
+    const std::size_t start = out.size();
+    out.resize(start + values.size() * dataset::BytesPerValue(type));
+    std::byte* dst = out.data() + start;
+    if (type == dataset::ActivationType::kFloat32) {
+        std::memcpy(dst, values.data(), values.size() * 4);  // little-endian host, as Parquet stores
+        return;
+    }
+    for (std::size_t d = 0; d < values.size(); ++d) {
+        const std::uint16_t bits = RoundToBf16(values[d]);
+        std::memcpy(dst + 2 * d, &bits, 2);
+    }
+}
 
 JsonValue LimitsJson(const RunOptions& options) {
     auto limit = [](std::int64_t value) { return value < 0 ? JsonValue() : JsonValue::Integer(value); };
@@ -159,7 +177,8 @@ std::vector<std::pair<std::string, std::string>> CardFacts(const RunOptions& opt
                                 (options.windows.keep_partial ? ", final partial window kept" : "")},
         {"Truncation", std::to_string(options.trunc_toks) + " tokens per document"},
         {"Rows per shard", std::to_string(options.shard_size)},
-        {"Precision", "bf16 forward pass, values stored as bf16 bit patterns"},
+        {"Precision", options.dtype == "f32" ? "f32 forward pass, values stored as float32"
+                                             : "bf16 forward pass, values stored as bf16 bit patterns"},
         {"Built with", "actcache"},
     };
     return facts;
@@ -205,7 +224,11 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     std::vector<std::int64_t> widths;
     for (std::size_t i = 0; i < sites.size(); ++i) {
         widths.push_back(sites[i].Width(config));
-        columns.push_back(dataset::ActivationColumn{names[i], widths.back()});
+        dataset::ActivationColumn column;
+        column.name = names[i];
+        column.width = widths.back();
+        column.type = options.dtype == "f32" ? dataset::ActivationType::kFloat32 : dataset::ActivationType::kBf16Bits;
+        columns.push_back(std::move(column));
     }
     ACT_ASSIGN_OR_RETURN(JsonValue model_identity, ModelIdentity(model_dir, tokenizer_path));
     const JsonValue identity = OutputIdentity(options, names, model_identity);
@@ -260,7 +283,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     }
 
     // Inputs, then the stages.
-    const kernels::Precision precision = kernels::Precision::kBf16;
+    const kernels::Precision precision = options.dtype == "f32" ? kernels::Precision::kF32 : kernels::Precision::kBf16;
     const model::RequiredWeights required = model::WeightsForHooks(sites);
     ACT_ASSIGN_OR_RETURN(auto llama, model::LlamaModel::Load(model_dir, precision, required.n_layers, required.final_norm));
     ACT_ASSIGN_OR_RETURN(std::vector<corpus::Source> sources, corpus::ExpandSources(options.corpus, hub));
@@ -388,7 +411,8 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
                     for (std::size_t c = 0; c < columns.size(); ++c) {
                         const std::int64_t width = forward->capture_width(c);
                         const float* values = forward->capture(c).data() + (b * T + j) * width;
-                        for (std::int64_t d = 0; d < width; ++d) block.activations[c].push_back(RoundToBf16(values[d]));
+                        AppendActivations(std::span<const float>(values, static_cast<std::size_t>(width)),
+                                          columns[c].type, block.activations[c]);
                     }
                 }
             }
@@ -409,14 +433,14 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
         };
         const char* limit = limit_reached();
         if (limit != nullptr) stop_for_limit();
-        std::vector<std::span<const std::uint16_t>> row(columns.size());
+        std::vector<std::span<const std::byte>> row(columns.size());
         while (limit == nullptr) {
             std::optional<RowBlock> block = blocks.Pop();
             if (!block || stop.aborted()) break;
             for (std::size_t i = 0; i < block->origins.size() && limit == nullptr; ++i) {
                 for (std::size_t c = 0; c < columns.size(); ++c) {
-                    const auto width = static_cast<std::size_t>(columns[c].width);
-                    row[c] = std::span<const std::uint16_t>(block->activations[c].data() + i * width, width);
+                    const std::size_t row_bytes = static_cast<std::size_t>(columns[c].width) * dataset::BytesPerValue(columns[c].type);
+                    row[c] = std::span<const std::byte>(block->activations[c].data() + i * row_bytes, row_bytes);
                 }
                 if (Status status = sink.AddRow(block->origins[i], block->doc_ids[i], block->tok_pos[i],
                                                 block->token_ids[i], row);

@@ -49,12 +49,7 @@ Status ValidateRunOptions(const RunOptions& options) {
     if (options.tokenizer_threads < 1) {
         return Status::InvalidArgument("--tokenizer-threads: must be at least 1");
     }
-    if (options.dtype == "f32") {
-        return Status::Unimplemented(
-            "--dtype f32: float32 dataset columns are not built yet (the forward subcommand "
-            "computes in f32); use --dtype bf16");
-    }
-    if (options.dtype != "bf16") {
+    if (options.dtype != "bf16" && options.dtype != "f32") {
         return Status::InvalidArgument("--dtype: '" + options.dtype + "' is not bf16 or f32");
     }
     if (options.format == "arrow") {

@@ -1,6 +1,7 @@
 #include "pipeline/shard_sink.h"
 
 #include <cstdio>
+#include <cstring>
 
 #include "core/crash_point.h"
 #include "core/file_util.h"
@@ -67,7 +68,7 @@ std::int64_t ShardSink::bytes() const {
 
 Status ShardSink::AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int32_t tok_pos,
                          std::int32_t token_id,
-                         std::span<const std::span<const std::uint16_t>> activations) {
+                         std::span<const std::span<const std::byte>> activations) {
     ACT_CHECK(origin > pending_last_row_);
     if (!writer_) {
         ACT_RETURN_IF_ERROR(CreateDirectories(options_.output_dir + "/data"));
@@ -76,7 +77,19 @@ Status ShardSink::AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int3
                                           options_.parquet));
     }
     ACT_RETURN_IF_ERROR(writer_->AddRow(doc_id, tok_pos, token_id, activations));
-    for (std::size_t c = 0; c < activations.size(); ++c) pending_statistics_[c].AddRow(activations[c]);
+    for (std::size_t c = 0; c < activations.size(); ++c) {
+        // Copied out: the row's bytes need not be aligned for the value type.
+        const std::size_t n = static_cast<std::size_t>(options_.parquet.activation_columns[c].width);
+        if (options_.parquet.activation_columns[c].type == dataset::ActivationType::kFloat32) {
+            float_row_.resize(n);
+            std::memcpy(float_row_.data(), activations[c].data(), n * 4);
+            pending_statistics_[c].AddRow(std::span<const float>(float_row_));
+        } else {
+            bits_row_.resize(n);
+            std::memcpy(bits_row_.data(), activations[c].data(), n * 2);
+            pending_statistics_[c].AddRow(std::span<const std::uint16_t>(bits_row_));
+        }
+    }
     pending_last_row_ = origin;
     if (writer_->rows() == options_.shard_size / 2) CrashPoint("shard-half-full");
     if (writer_->rows() >= options_.shard_size) return CommitShard();

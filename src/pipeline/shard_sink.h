@@ -44,10 +44,11 @@ public:
     ShardSink(ShardSinkOptions options, RunManifest manifest);
     ~ShardSink();
 
-    // Appends a row (activations: bf16 bit patterns, one span per column); commits the shard
-    // when it reaches shard_size rows. REQUIRES: origin greater than every earlier row's.
+    // Appends a row (activations: one span per column, as ParquetShardWriter::AddRow takes
+    // them); commits the shard when it reaches shard_size rows. REQUIRES: origin greater than
+    // every earlier row's.
     Status AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int32_t tok_pos,
-                  std::int32_t token_id, std::span<const std::span<const std::uint16_t>> activations);
+                  std::int32_t token_id, std::span<const std::span<const std::byte>> activations);
 
     // The run has ended: commits the partial shard (if any rows) and marks the manifest complete.
     Status Finish(const std::string& stopped_by, JsonValue limits);
@@ -66,6 +67,8 @@ private:
     std::unique_ptr<dataset::ParquetShardWriter> writer_;  // the shard being filled, if any
     std::vector<dataset::NormStatistics> pending_statistics_;  // manifest_'s + the rows of writer_
     RowOrigin pending_last_row_;
+    std::vector<std::uint16_t> bits_row_;  // scratch: one row's values, aligned
+    std::vector<float> float_row_;
 };
 
 }  // namespace actcache::pipeline

@@ -94,5 +94,26 @@ TEST(DatasetCardTest, TwoConfigCardParsesToTheSplitsAndSizes) {
     EXPECT_THAT(text, HasSubstr("`model.layers.8.mlp.down_proj:input`"));
 }
 
+// A float32 column (--dtype f32): `list: float32`, 4 bytes per value in the sizes.
+TEST(DatasetCardTest, Float32ColumnsAreListsOfFloat32) {
+    testing::TempDir dir;
+    CardOptions options;
+    ActivationColumn column;
+    column.width = 2048;
+    column.type = ActivationType::kFloat32;
+    options.columns = {column};
+    options.shards = {{"train_00000", 10, 100}};
+    testing::WriteFile(dir.File("README.md"), BuildDatasetCard(options));
+    const std::string command = "cd " + std::string(ACTCACHE_SOURCE_DIR) + "/tests/oracles && node parse_yaml.mjs " +
+                                dir.File("README.md") + " > " + dir.File("card.json");
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    auto card = ParseJson(testing::ReadFile(dir.File("card.json")));
+    ASSERT_TRUE(card.ok()) << card.status().message();
+    const JsonValue& info = card->Find("dataset_info")->items()[1];
+    EXPECT_EQ(info.Find("features")->items()[3].Find("list")->as_string(), "float32");
+    EXPECT_EQ(info.Find("splits")->items()[0].Find("num_bytes")->as_int64(), 10 * (16 + 4 * 2048));
+    EXPECT_THAT(BuildDatasetCard(options), HasSubstr("dtype=torch.float32"));
+}
+
 }  // namespace
 }  // namespace actcache::dataset

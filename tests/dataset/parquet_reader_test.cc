@@ -394,3 +394,55 @@ TEST(ParquetReaderTest, ByteFlipsGzipNeverCrash) { FlipEveryByte(Compression::kG
 
 }  // namespace
 }  // namespace actcache::dataset
+
+namespace actcache::dataset {
+namespace {
+
+// float32 columns next to bf16 ones: every codec, PLAIN and BYTE_STREAM_SPLIT, every float class
+// (±0, denormals, ±inf) back bit for bit.
+class ParquetReaderFloat32Test : public ::testing::TestWithParam<std::tuple<Compression, bool>> {};
+
+TEST_P(ParquetReaderFloat32Test, ReadsBackEveryBit) {
+    testing::TempDir dir;
+    const auto [compression, byte_stream_split] = GetParam();
+    ParquetShardOptions options;
+    options.compression = compression;
+    options.byte_stream_split = byte_stream_split;
+    ActivationColumn f32;
+    f32.name = "f32";
+    f32.width = 13;
+    f32.type = ActivationType::kFloat32;
+    options.activation_columns = {{"activacion", 8}, f32};
+    options.row_group_bytes = 30 * (16 + 2 * 8 + 4 * 13);  // 30 rows per row group
+    options.page_bytes = 4 * 13 * 7;
+    const std::string path = dir.File("f32.parquet");
+    const SampleRows written = WriteSampleShard(path, options, 101, 3);
+    auto reader = ParquetReader::Open(path);
+    ASSERT_TRUE(reader.ok()) << reader.status().message();
+    const int column = *(*reader)->FindColumn("f32");
+    EXPECT_EQ((*reader)->leaf_columns()[static_cast<std::size_t>(column)].physical, parquet::PhysicalType::kFloat);
+    std::vector<float> all, values;
+    std::vector<std::int64_t> offsets;
+    for (int rg = 0; rg < (*reader)->num_row_groups(); ++rg) {
+        Status status = (*reader)->ReadFloat(rg, column, values, &offsets);
+        ASSERT_TRUE(status.ok()) << status.message();
+        ASSERT_EQ(offsets.size(), static_cast<std::size_t>((*reader)->row_group_rows(rg)) + 1);
+        all.insert(all.end(), values.begin(), values.end());
+    }
+    ASSERT_EQ(all.size(), written.float_acts[1].size());
+    EXPECT_EQ(std::memcmp(all.data(), written.float_acts[1].data(), all.size() * 4), 0);
+    // The bf16 column beside it is untouched.
+    std::vector<std::int32_t> bits;
+    ASSERT_TRUE((*reader)->ReadInt32(0, *(*reader)->FindColumn("activacion"), bits, &offsets).ok());
+    for (std::size_t i = 0; i < bits.size(); ++i) ASSERT_EQ(static_cast<std::uint16_t>(bits[i]), written.acts[0][i]);
+    // A FLOAT column is not INT32.
+    EXPECT_EQ((*reader)->ReadInt32(0, column, bits, &offsets).code(), StatusCode::kInvalidArgument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, ParquetReaderFloat32Test,
+                         ::testing::Combine(::testing::Values(Compression::kNone, Compression::kSnappy,
+                                                              Compression::kZstd, Compression::kGzip),
+                                            ::testing::Bool()));
+
+}  // namespace
+}  // namespace actcache::dataset

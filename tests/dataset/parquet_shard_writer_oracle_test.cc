@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "core/json.h"
@@ -45,6 +46,17 @@ void ExpectRowsEqual(const JsonValue& rows, const Rows& expected,
             const auto& values = row[3 + c].items();
             ASSERT_EQ(static_cast<std::int64_t>(values.size()), columns[c].width) << reader;
             for (std::int64_t i = 0; i < columns[c].width; ++i) {
+                if (columns[c].type == ActivationType::kFloat32) {
+                    // JSON has no infinities (the oracle writes null) and one zero.
+                    const float want = expected.float_acts[c][r * columns[c].width + i];
+                    if (std::isinf(want)) {
+                        ASSERT_TRUE(values[i].is_null()) << reader << " row " << r << " value " << i;
+                    } else {
+                        ASSERT_EQ(static_cast<float>(values[i].as_double()), want)
+                            << reader << " row " << r << " column " << c << " value " << i;
+                    }
+                    continue;
+                }
                 ASSERT_EQ(values[i].as_int64(), expected.acts[c][r * columns[c].width + i])
                     << reader << " row " << r << " column " << c << " value " << i;
             }
@@ -112,6 +124,40 @@ TEST(ParquetByteStreamSplitTest, HyparquetReadsBackEveryValue) {
     JsonValue result = ReadWithOracles(dir, path, "--no-duckdb");
     ASSERT_TRUE(result.is_object());
     ExpectRowsEqual(*result.Find("hyparquet")->Find("rows"), rows, options.activation_columns, "hyparquet");
+}
+
+// float32 columns (--dtype f32) next to a bf16 one: DuckDB sees FLOAT[], Arrow a fixed-size list
+// of float, datasets' features say float32; hyparquet reads the BYTE_STREAM_SPLIT variant too.
+TEST(ParquetFloat32Test, ReadersSeeFloatListsWithEveryValue) {
+    testing::TempDir dir;
+    ParquetShardOptions options;
+    ActivationColumn f32;
+    f32.name = "f32";
+    f32.width = 24;
+    f32.type = ActivationType::kFloat32;
+    options.activation_columns = {{"activacion", 16}, f32};
+    options.row_group_bytes = 100 * (16 + 2 * 16 + 4 * 24);
+    options.page_bytes = 4 * 24 * 15;
+    const std::string path = dir.File("f32.parquet");
+    Rows rows = WriteSampleShard(path, options, 263, 5);
+    JsonValue result = ReadWithOracles(dir, path);
+    ASSERT_TRUE(result.is_object());
+    const JsonValue& duck = *result.Find("duckdb");
+    EXPECT_EQ(duck.Find("types")->Find("f32")->as_string(), "FLOAT[]");
+    EXPECT_EQ(duck.Find("types")->Find("activacion")->as_string(), "USMALLINT[]");
+    ExpectRowsEqual(*duck.Find("rows"), rows, options.activation_columns, "duckdb");
+    ExpectRowsEqual(*result.Find("hyparquet")->Find("rows"), rows, options.activation_columns, "hyparquet");
+    const std::string fields = SerializeJson(*result.Find("arrow")->Find("fields"));
+    EXPECT_THAT(fields, HasSubstr(R"("name":"f32","type":"FixedSizeList[24]<Float32>")"));
+    EXPECT_THAT(result.Find("hyparquet")->Find("kv")->Find("huggingface")->as_string(),
+                HasSubstr(R"("f32": {"feature": {"dtype": "float32", "_type": "Value"}, "length": 24, "_type": "List"})"));
+
+    options.byte_stream_split = true;
+    const std::string bss = dir.File("f32-bss.parquet");
+    rows = WriteSampleShard(bss, options, 97, 6);
+    JsonValue split = ReadWithOracles(dir, bss, "--no-duckdb");
+    ASSERT_TRUE(split.is_object());
+    ExpectRowsEqual(*split.Find("hyparquet")->Find("rows"), rows, options.activation_columns, "hyparquet bss");
 }
 
 INSTANTIATE_TEST_SUITE_P(Compressions, ParquetOracleTest,

@@ -22,7 +22,7 @@ Status WriteRows(const std::string& path, int rows, std::string* sha = nullptr,
     options.page_bytes = 4 * 32 * 17;           // several pages per chunk
     ACT_ASSIGN_OR_RETURN(auto writer, ParquetShardWriter::Create(path, options, pool));
     std::vector<std::uint16_t> values(32);
-    std::vector<std::span<const std::uint16_t>> spans = {values};
+    std::vector<std::span<const std::byte>> spans = {std::as_bytes(std::span<const std::uint16_t>(values))};
     for (int r = 0; r < rows; ++r) {
         for (int i = 0; i < 32; ++i) values[i] = static_cast<std::uint16_t>(r * 31 + i * 7);
         ACT_RETURN_IF_ERROR(writer->AddRow(r, r, r, spans));

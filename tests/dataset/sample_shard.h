@@ -13,11 +13,13 @@ namespace actcache::dataset {
 struct SampleRows {
     std::vector<std::int64_t> doc_ids;
     std::vector<std::int32_t> tok_pos, token_ids;
-    std::vector<std::vector<std::uint16_t>> acts;  // per column, row-major
+    std::vector<std::vector<std::uint16_t>> acts;  // per bf16 column, row-major (empty for float32)
+    std::vector<std::vector<float>> float_acts;    // per float32 column, row-major (else empty)
 };
 
 // Writes `n_rows` rows to `path`: doc_ids beyond int32 and negative ones, token ids of both
-// signs, activation values over the full 0..65535 range. Fails the current test on error.
+// signs, bf16 bit patterns over the full 0..65535 range, float32 values of every class (±0,
+// denormals, ±inf, normals of any exponent; no NaN). Fails the current test on error.
 SampleRows WriteSampleShard(const std::string& path, const ParquetShardOptions& options, std::int64_t n_rows,
                             std::uint64_t seed = 7);
 

@@ -4,7 +4,8 @@
 //   node dump_rows.mjs doc COLUMN DOC_ID FILE...  JSON lines [tok_pos, token_id, [bits...]] of
 //                                                one document's rows
 //   node dump_rows.mjs stats COLUMN FILE...      float64 statistics of the column, computed here
-//                                                from the bf16 bit patterns:
+//                                                from the bf16 bit patterns (stats-f32: from
+//                                                float32 values):
 //       {"tokens", "sum_squared_norms", "sum_norms", "sum": [...], "sum_squares": [...]}
 import { DuckDBInstance } from '@duckdb/node-api';
 
@@ -36,7 +37,7 @@ if (mode === 'rows') {
       process.stdout.write(JSON.stringify([pos, token, values.items ?? values]) + '\n');
     }
   }
-} else if (mode === 'stats') {
+} else if (mode === 'stats' || mode === 'stats-f32') {
   const [column, ...files] = rest;
   let tokens = 0, sumSquaredNorms = 0, sumNorms = 0, sum = null, sumSquares = null;
   for (const file of files) {
@@ -45,7 +46,7 @@ if (mode === 'rows') {
       if (sum === null) { sum = new Array(bits.length).fill(0); sumSquares = new Array(bits.length).fill(0); }
       let squaredNorm = 0;
       for (let d = 0; d < bits.length; ++d) {
-        const x = toFloat(bits[d]);
+        const x = mode === 'stats' ? toFloat(bits[d]) : bits[d];
         squaredNorm += x * x;
         sum[d] += x;
         sumSquares[d] += x * x;

@@ -337,7 +337,6 @@ TEST_F(RunEndToEnd, BadConfigurationsGiveOneClearLine) {
         {{"--model", dir_->File("no-such-model")}, "no-such-model"},
         {{"--corpus", dir_->File("no-such-corpus.jsonl")}, "no-such-corpus"},
         {{"--compression", "lz4"}, "--compression"},
-        {{"--dtype", "f32"}, "--dtype f32"},
         {{"--output", nonempty}, "not empty"},
     };
     for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -445,6 +444,64 @@ TEST_F(RunEndToEnd, SeveralHooksInOnePass) {
     EXPECT_EQ(hooks->Find("layers_0")->Find("hook")->as_string(), "blocks.0.hook_resid_post");
     const JsonValue reference = *ParseJson(testing::ReadFile(reference_ + "/norm_stats.json"));
     EXPECT_EQ(hooks->Find("layers_2_mlp")->Find("rms")->as_double(), reference.Find("rms")->as_double());
+}
+
+}  // namespace
+}  // namespace actcache
+
+namespace actcache {
+namespace {
+
+// --dtype f32: the model runs in float32 and the column stores float32 (DuckDB reads FLOAT[]);
+// the rows are the same, the values those of `actcache forward --dtype f32`.
+TEST_F(RunEndToEnd, Float32RunStoresTheF32ForwardValues) {
+    const std::string out = dir_->File("f32");
+    testing::CommandResult run = RunActcache(Args(out, {"--dtype", "f32", "--max-docs", "12"}));
+    ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+    std::string expected_rows;
+    std::istringstream all(DumpRows(reference_));
+    for (std::string line; std::getline(all, line);) {
+        if (std::stoll(line) < 12) expected_rows += line + "\n";
+    }
+    EXPECT_EQ(DumpRows(out), expected_rows);
+
+    // The first full window of the first document with one: values equal forward --dtype f32.
+    const std::string first = DumpRows(out).substr(0, DumpRows(out).find('\n'));
+    const std::int64_t doc = std::stoll(first);
+    std::string tokens = "510";  // BOS, then the rows of window 0 (no special tokens inside here)
+    std::vector<JsonValue> rows;
+    std::istringstream lines(DumpShards(out, "doc activacion " + std::to_string(doc)));
+    for (std::string line; std::getline(lines, line);) {
+        JsonValue row = *ParseJson(line);
+        if (row.items()[0].as_int64() >= std::stoll(kSeqLen)) break;
+        tokens += "," + std::to_string(row.items()[1].as_int64());
+        rows.push_back(std::move(row));
+    }
+    ASSERT_EQ(static_cast<std::int64_t>(rows.size()), std::stoll(kSeqLen) - 1);
+    const std::string npy = dir_->File("f32.npy");
+    testing::CommandResult forward =
+        RunActcache({"forward", "--model", model_, "--hook", kHook, "--tokens", tokens, "--dtype", "f32", "--out", npy});
+    ASSERT_EQ(forward.exit_code, 0) << forward.stderr_text;
+    const std::string bytes = testing::ReadFile(npy);
+    const std::size_t data = bytes.find('\n') + 1;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        const std::int64_t j = rows[r].items()[0].as_int64();
+        const auto& values = rows[r].items()[2].items();
+        ASSERT_EQ(values.size(), 64u);
+        for (std::size_t d = 0; d < values.size(); ++d) {
+            float expected = 0;
+            std::memcpy(&expected, bytes.data() + data + 4 * (static_cast<std::size_t>(j) * 64 + d), 4);
+            ASSERT_EQ(static_cast<float>(values[d].as_double()), expected) << "token " << j << " dim " << d;
+        }
+    }
+    // Statistics over the float32 values, recomputed by the oracle.
+    const JsonValue truth = *ParseJson(DumpShards(out, "stats-f32 activacion"));
+    const JsonValue stats = *ParseJson(testing::ReadFile(out + "/norm_stats.json"));
+    EXPECT_EQ(stats.Find("tokens")->as_int64(), truth.Find("tokens")->as_int64());
+    EXPECT_NEAR(stats.Find("rms")->as_double(),
+                std::sqrt(truth.Find("sum_squared_norms")->as_double() / truth.Find("tokens")->as_double()), 1e-12);
+    testing::CommandResult inspect = RunActcache({"inspect", out});
+    EXPECT_EQ(inspect.exit_code, 0) << inspect.stdout_text;
 }
 
 }  // namespace
