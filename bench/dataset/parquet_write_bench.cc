@@ -8,11 +8,14 @@
 // real activations: per-dimension scales spread over two orders of magnitude, a few outlier
 // dimensions, rounded to bf16 (mantissas are what resist compression).
 // Counters: size_ratio = file bytes / raw bf16 bytes.
+// The float32 variants (`run --dtype f32`) write the same activations unrounded as FLOAT, 4 raw
+// bytes per value (no widening): throughput and size_ratio are per raw float32 byte.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,19 +31,37 @@ using actcache::dataset::Compression;
 constexpr std::int64_t kRows = 24319;
 constexpr std::int64_t kWidth = 2048;
 
-const std::vector<std::uint16_t>& Activations() {
-    static const std::vector<std::uint16_t> values = [] {
+// [kRows, kWidth] row-major float32, shaped like real activations.
+const std::vector<float>& FloatActivations() {
+    static const std::vector<float> values = [] {
         actcache::NormalGenerator normal(7);
         std::vector<double> scale(kWidth);
         for (auto& s : scale) s = std::exp(1.2 * normal.Next()) * 0.05;
         for (int d = 0; d < 8; ++d) scale[d * 251 % kWidth] = 5.0;  // outlier dimensions
-        std::vector<std::uint16_t> v(kRows * kWidth);
+        std::vector<float> v(kRows * kWidth);
         for (std::int64_t i = 0; i < kRows * kWidth; ++i) {
-            v[i] = actcache::RoundToBf16(static_cast<float>(scale[i % kWidth] * normal.Next()));
+            v[i] = static_cast<float>(scale[i % kWidth] * normal.Next());
         }
         return v;
     }();
     return values;
+}
+
+// The same values rounded to bf16 bits.
+const std::vector<std::uint16_t>& Activations() {
+    static const std::vector<std::uint16_t> values = [] {
+        const auto& floats = FloatActivations();
+        std::vector<std::uint16_t> v(floats.size());
+        for (std::size_t i = 0; i < floats.size(); ++i) v[i] = actcache::RoundToBf16(floats[i]);
+        return v;
+    }();
+    return values;
+}
+
+// Row r of the activations as AddRow takes it: little-endian bytes.
+std::span<const std::byte> RowBytes(bool float32, std::int64_t r) {
+    if (float32) return std::as_bytes(std::span<const float>(FloatActivations().data() + r * kWidth, kWidth));
+    return std::as_bytes(std::span<const std::uint16_t>(Activations().data() + r * kWidth, kWidth));
 }
 
 std::string BenchDir() {
@@ -52,8 +73,8 @@ std::string BenchDir() {
 
 // state.range(0): threads encoding and compressing pages.
 void BM_ParquetWrite(benchmark::State& state, Compression compression, int level,
-                     bool byte_stream_split = false) {
-    const auto& values = Activations();
+                     bool byte_stream_split = false, bool float32 = false) {
+    (void)RowBytes(float32, 0);  // generate the rows before timing
     actcache::ThreadPool pool(static_cast<int>(state.range(0)));
     const std::string path = BenchDir() + "/shard.parquet";
     std::int64_t file_bytes = 0;
@@ -62,20 +83,20 @@ void BM_ParquetWrite(benchmark::State& state, Compression compression, int level
         options.compression = compression;
         options.zstd_level = level;
         options.byte_stream_split = byte_stream_split;
+        if (float32) options.activation_columns[0].type = actcache::dataset::ActivationType::kFloat32;
         auto writer = actcache::dataset::ParquetShardWriter::Create(path, options, &pool);
         if (!writer.ok()) {
             state.SkipWithError(writer.status().message().c_str());
             return;
         }
         for (std::int64_t r = 0; r < kRows; ++r) {
-            std::span<const std::uint16_t> row(values.data() + r * kWidth, kWidth);
-            std::vector<std::span<const std::byte>> spans = {std::as_bytes(row)};
+            const std::span<const std::byte> spans[] = {RowBytes(float32, r)};
             (void)(*writer)->AddRow(r / 100, static_cast<std::int32_t>(r % 4096), static_cast<std::int32_t>(r % 128256), spans);
         }
         if (!(*writer)->Finish().ok()) state.SkipWithError("finish failed");
         file_bytes = (*writer)->size_bytes();
     }
-    const std::int64_t raw = kRows * kWidth * 2;
+    const std::int64_t raw = kRows * kWidth * (float32 ? 4 : 2);
     state.SetBytesProcessed(state.iterations() * raw);
     state.counters["size_ratio"] = static_cast<double>(file_bytes) / static_cast<double>(raw);
 }
@@ -103,6 +124,8 @@ BENCHMARK_CAPTURE(BM_ParquetWrite, zstd1, Compression::kZstd, 1)->Arg(1)->Arg(2)
 BENCHMARK_CAPTURE(BM_ParquetWrite, zstd1_byte_stream_split, Compression::kZstd, 1, true)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_ParquetWrite, zstd3, Compression::kZstd, 3)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_ParquetWrite, gzip, Compression::kGzip, 0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ParquetWrite, f32_zstd1, Compression::kZstd, 1, false, true)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ParquetWrite, f32_zstd1_byte_stream_split, Compression::kZstd, 1, true, true)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

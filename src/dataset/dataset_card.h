@@ -32,7 +32,8 @@ struct CardOptions {
     std::vector<std::string> hook_sites;
 };
 
-// Arrow bytes of one row (datasets' num_bytes per example): 8 + 4 + 4 + 2·width per column.
+// Arrow bytes of one row (datasets' num_bytes per example): 8 + 4 + 4, plus per column 2·width
+// (bf16 bits as uint16) or 4·width (float32).
 std::int64_t ArrowBytesPerRow(const std::vector<ActivationColumn>& columns);
 
 // The full README.md text: "---\n" + YAML + "---\n" + body.

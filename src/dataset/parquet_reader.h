@@ -1,18 +1,19 @@
 // ParquetReader: reads Parquet files column chunk by column chunk: the shards
 // ParquetShardWriter writes (parquet_shard_writer.h; this is the inverse of its layout) and
 // ordinary files from other writers (checked against DuckDB's) whose columns are flat INT32 /
-// INT64 / BYTE_ARRAY or one-level lists of them (list<int32>, list<uint16>).
+// INT64 / FLOAT / BYTE_ARRAY or one-level lists of them (list<int32>, list<uint16>,
+// list<float>).
 //
 //   auto reader = ParquetReader::Open("shard.parquet");            // footer parsed, file mapped
 //   ACT_ASSIGN_OR_RETURN(int acts, (*reader)->FindColumn("activacion"));
 //   (*reader)->ReadInt32(rg, acts, values, &offsets);              // row r: values[offsets[r]..)
 //
 // Supported: data pages v1 and v2; PLAIN, RLE_DICTIONARY / PLAIN_DICTIONARY (with a dictionary
-// page), BYTE_STREAM_SPLIT and DELTA_BINARY_PACKED integers, DELTA_LENGTH_BYTE_ARRAY and
-// DELTA_BYTE_ARRAY strings; RLE/bit-packed hybrid levels;
+// page), BYTE_STREAM_SPLIT (integers and FLOAT), DELTA_BINARY_PACKED integers,
+// DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY strings; RLE/bit-packed hybrid levels;
 // codecs UNCOMPRESSED, SNAPPY, GZIP, ZSTD. Not supported (Unimplemented, naming the file):
 // other codecs (LZ4, BROTLI, LZO) and encodings (BIT_PACKED levels), nested lists (max
-// repetition level > 1), column chunks in other files; FLOAT/DOUBLE/BOOLEAN/INT96/
+// repetition level > 1), column chunks in other files; DOUBLE/BOOLEAN/INT96/
 // FIXED_LEN_BYTE_ARRAY columns have no Read method. Page CRCs are not verified.
 //
 // The file is untrusted. Every offset and size is checked against the file before it is used
@@ -81,7 +82,8 @@ public:
                      std::vector<std::int64_t>* list_offsets = nullptr) const;
     Status ReadInt32(int rg, int column, std::vector<std::int32_t>& values,
                      std::vector<std::int64_t>* list_offsets = nullptr) const;
-    // FLOAT columns (float32 activations).
+    // FLOAT columns (float32 activations), every bit as stored: NaN payloads, -0.0,
+    // denormals and infinities included. PLAIN, dictionary or BYTE_STREAM_SPLIT.
     Status ReadFloat(int rg, int column, std::vector<float>& values,
                      std::vector<std::int64_t>* list_offsets = nullptr) const;
     Status ReadStrings(int rg, int column, std::vector<std::string>& values,

@@ -184,15 +184,6 @@ std::string PlainStatistic(PhysicalType type, std::int64_t value) {
     return type == PhysicalType::kInt64 ? PlainBytes(value) : PlainBytes(static_cast<std::int32_t>(value));
 }
 
-// Writes the pages of one column chunk. `encode_rows(begin, end, body, min, max)` appends the
-// levels and values of rows [begin, end) to `body` and widens the numeric min/max (every type
-// here fits in int64; uint16 values compare as unsigned, which they are);
-// `values_per_row` counts level entries per row.
-}  // namespace
-
-
-namespace {
-
 // One data page, encoded and compressed (possibly on another thread) before it is written.
 struct EncodedPage {
     std::size_t column = 0;          // index in the row group's columns
@@ -277,26 +268,33 @@ void EncodeListPage(const std::vector<std::byte>& values, const ActivationColumn
         }
         return;  // no min/max statistics for FLOAT
     }
-    std::vector<std::uint16_t> bits(static_cast<std::size_t>(n));
-    std::memcpy(bits.data(), values.data() + page.begin_row * width * 2, static_cast<std::size_t>(n) * 2);
-    const std::uint16_t* in = bits.data();
+    // Value i's uint16 is bytes [2i, 2i + 2), little-endian like this host (as everywhere in
+    // this writer); loaded by memcpy: the buffer holds std::byte, not uint16 objects.
+    const std::byte* in = values.data() + page.begin_row * width * 2;
+    auto value_at = [in](std::int64_t i) {
+        std::uint16_t value;
+        std::memcpy(&value, in + 2 * i, 2);
+        return value;
+    };
     std::uint16_t min = 0xFFFF, max = 0;
     if (byte_stream_split) {
         char* low = out;
         char* high = low + n;
         std::memset(high + n, 0, static_cast<std::size_t>(2 * n));  // bytes 2 and 3 of a uint16
         for (std::int64_t i = 0; i < n; ++i) {
-            low[i] = static_cast<char>(in[i] & 0xFF);
-            high[i] = static_cast<char>(in[i] >> 8);
-            min = std::min(min, in[i]);
-            max = std::max(max, in[i]);
+            const std::uint16_t value = value_at(i);
+            low[i] = static_cast<char>(value & 0xFF);
+            high[i] = static_cast<char>(value >> 8);
+            min = std::min(min, value);
+            max = std::max(max, value);
         }
     } else {
         for (std::int64_t i = 0; i < n; ++i) {  // `out` is not 4-aligned after the levels
-            const std::uint32_t value = in[i];  // little-endian INT32, as PLAIN stores it
-            std::memcpy(out + 4 * i, &value, 4);
-            min = std::min(min, in[i]);
-            max = std::max(max, in[i]);
+            const std::uint16_t value = value_at(i);
+            const std::uint32_t widened = value;  // little-endian INT32, as PLAIN stores it
+            std::memcpy(out + 4 * i, &widened, 4);
+            min = std::min(min, value);
+            max = std::max(max, value);
         }
     }
     page.min = min;

@@ -69,8 +69,12 @@ public:
                                                               ThreadPool* pool = nullptr);
     ~ParquetShardWriter();
 
-    // Appends one row. REQUIRES: one span per activation column holding its width values as
-    // little-endian bytes: uint16 bf16 bit patterns (2 bytes each) or float32 (4 bytes each).
+    // Appends one row; when the row group is full, writes it (IOError, ResourceExhausted on a
+    // full disk, Internal if a codec fails). The bytes are copied before returning: the spans
+    // are borrowed for the call only and need no alignment.
+    // REQUIRES: activations.size() == activation_columns.size(); span c holds column c's width
+    // values as little-endian bytes: width × 2 (kBf16Bits: uint16 bit patterns) or width × 4
+    // (kFloat32: IEEE binary32, stored bit for bit, NaN payloads and -0.0 included).
     Status AddRow(std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,
                   std::span<const std::span<const std::byte>> activations);
 

@@ -112,7 +112,52 @@ TEST(DatasetCardTest, Float32ColumnsAreListsOfFloat32) {
     const JsonValue& info = card->Find("dataset_info")->items()[1];
     EXPECT_EQ(info.Find("features")->items()[3].Find("list")->as_string(), "float32");
     EXPECT_EQ(info.Find("splits")->items()[0].Find("num_bytes")->as_int64(), 10 * (16 + 4 * 2048));
-    EXPECT_THAT(BuildDatasetCard(options), HasSubstr("dtype=torch.float32"));
+    const std::string text = BuildDatasetCard(options);
+    EXPECT_THAT(text, HasSubstr("dtype=torch.float32"));
+    EXPECT_THAT(text, HasSubstr("| `activacion` | 2048 × float32 |"));
+    EXPECT_THAT(text, ::testing::Not(HasSubstr("bfloat16")));  // nothing to reinterpret
+    EXPECT_THAT(text, ::testing::Not(HasSubstr("uint16")));
+}
+
+// A bf16 and a float32 column side by side: each its own list type, sizes 2·D + 4·D.
+TEST(DatasetCardTest, MixedColumnsKeepTheirTypes) {
+    CardOptions options;
+    ActivationColumn f32{"resid", 16, ActivationType::kFloat32};
+    options.columns = {{"acts", 8}, f32};
+    options.shards = {{"train_00000", 100, 5000}};
+    options.all_config = false;
+    EXPECT_EQ(ArrowBytesPerRow(options.columns), 16 + 2 * 8 + 4 * 16);
+    EXPECT_EQ("---\n" + BuildCardYaml(options) + "---\n",
+              "---\n"
+              "dataset_info:\n"
+              "  features:\n"
+              "  - name: doc_id\n"
+              "    dtype: int64\n"
+              "  - name: tok_pos\n"
+              "    dtype: int32\n"
+              "  - name: token_id\n"
+              "    dtype: int32\n"
+              "  - name: acts\n"
+              "    list: uint16\n"
+              "    length: 8\n"
+              "  - name: resid\n"
+              "    list: float32\n"
+              "    length: 16\n"
+              "  splits:\n"
+              "  - name: train_00000\n"
+              "    num_bytes: 9600\n"
+              "    num_examples: 100\n"
+              "  download_size: 5000\n"
+              "  dataset_size: 9600\n"
+              "configs:\n"
+              "- config_name: default\n"
+              "  data_files:\n"
+              "  - split: train_00000\n"
+              "    path: data/train_00000-*\n"
+              "---\n");
+    const std::string text = BuildDatasetCard(options);
+    EXPECT_THAT(text, HasSubstr("| `acts` | 8 × uint16 |"));
+    EXPECT_THAT(text, HasSubstr("| `resid` | 16 × float32 |"));
 }
 
 }  // namespace

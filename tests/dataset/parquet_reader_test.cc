@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cstring>
 #include <fstream>
 #include <tuple>
@@ -392,11 +393,9 @@ TEST(ParquetReaderTest, ByteFlipsZstdNeverCrash) { FlipEveryByte(Compression::kZ
 TEST(ParquetReaderTest, ByteFlipsSnappyNeverCrash) { FlipEveryByte(Compression::kSnappy, false); }
 TEST(ParquetReaderTest, ByteFlipsGzipNeverCrash) { FlipEveryByte(Compression::kGzip, false); }
 
-}  // namespace
-}  // namespace actcache::dataset
+// ---- float32 columns ----------------------------------------------------------------------
 
-namespace actcache::dataset {
-namespace {
+std::uint32_t FloatBits(float value) { return std::bit_cast<std::uint32_t>(value); }
 
 // float32 columns next to bf16 ones: every codec, PLAIN and BYTE_STREAM_SPLIT, every float class
 // (±0, denormals, ±inf) back bit for bit.
@@ -443,6 +442,87 @@ INSTANTIATE_TEST_SUITE_P(Codecs, ParquetReaderFloat32Test,
                          ::testing::Combine(::testing::Values(Compression::kNone, Compression::kSnappy,
                                                               Compression::kZstd, Compression::kGzip),
                                             ::testing::Bool()));
+
+// Values no sample row holds: NaNs with payloads and both signs (the writer has no statistics to
+// order them by), the extremes, the smallest denormal; PLAIN and BYTE_STREAM_SPLIT.
+TEST(ParquetReaderFloat32EdgeTest, NaNPayloadsAndExtremesComeBackBitForBit) {
+    const std::vector<std::uint32_t> bits = {
+        0x7FC00000u, 0xFFC00000u, 0x7F800001u, 0x7FBFFFFFu, 0xFFFFFFFFu,  // NaNs (quiet, signalling)
+        0x7F7FFFFFu, 0xFF7FFFFFu, 0x00800000u, 0x00000001u, 0x80000001u,  // ±max, min normal, ±denorm_min
+        0x80000000u, 0x00000000u, 0x7F800000u, 0xFF800000u, 0x3F800000u,  // -0, +0, ±inf, 1
+    };
+    for (const bool byte_stream_split : {false, true}) {
+        testing::TempDir dir;
+        ParquetShardOptions options;
+        options.byte_stream_split = byte_stream_split;
+        ActivationColumn f32;
+        f32.width = 5;
+        f32.type = ActivationType::kFloat32;
+        options.activation_columns = {f32};
+        const std::string path = dir.File("nan.parquet");
+        {
+            auto writer = ParquetShardWriter::Create(path, options);
+            ASSERT_TRUE(writer.ok()) << writer.status().message();
+            for (std::size_t r = 0; r < bits.size() / 5; ++r) {
+                const std::vector<std::span<const std::byte>> row = {
+                    std::as_bytes(std::span<const std::uint32_t>(bits).subspan(5 * r, 5))};
+                ASSERT_TRUE((*writer)->AddRow(static_cast<std::int64_t>(r), 0, 0, row).ok());
+            }
+            ASSERT_TRUE((*writer)->Finish().ok());
+        }
+        auto reader = ParquetReader::Open(path);
+        ASSERT_TRUE(reader.ok()) << reader.status().message();
+        std::vector<float> values;
+        std::vector<std::int64_t> offsets;
+        Status status = (*reader)->ReadFloat(0, *(*reader)->FindColumn("activacion"), values, &offsets);
+        ASSERT_TRUE(status.ok()) << status.message();
+        EXPECT_EQ(offsets, (std::vector<std::int64_t>{0, 5, 10, 15}));
+        ASSERT_EQ(values.size(), bits.size());
+        for (std::size_t i = 0; i < bits.size(); ++i) {
+            EXPECT_EQ(FloatBits(values[i]), bits[i]) << "value " << i << " byte_stream_split " << byte_stream_split;
+        }
+    }
+}
+
+// A float32 shard under damage, as FlipEveryByte: OK, Corruption or Unimplemented, never a crash.
+TEST(ParquetReaderFloat32EdgeTest, ByteFlipsNeverCrash) {
+    for (const bool byte_stream_split : {false, true}) {
+        testing::TempDir dir;
+        ParquetShardOptions options = SmallOptions(Compression::kNone, byte_stream_split);
+        ActivationColumn f32;
+        f32.width = 6;
+        f32.type = ActivationType::kFloat32;
+        options.activation_columns = {f32};
+        options.row_group_bytes = 12 * (16 + 4 * 6);
+        options.page_bytes = 4 * 6 * 5;
+        const std::string path = dir.File("shard.parquet");
+        WriteSampleShard(path, options, 30);
+        const std::string bytes = testing::ReadFile(path);
+        std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+        auto patch = [&](std::size_t offset, char value) {
+            file.seekp(static_cast<std::streamoff>(offset));
+            file.put(value);
+            file.flush();
+        };
+        int corrupt = 0;
+        for (std::size_t i = 0; i < bytes.size(); ++i) {
+            patch(i, static_cast<char>(bytes[i] ^ '\xFF'));
+            auto reader = ParquetReader::Open(path);
+            Status status = reader.status();
+            for (int rg = 0; reader.ok() && status.ok() && rg < (*reader)->num_row_groups(); ++rg) {
+                std::vector<float> values;
+                std::vector<std::int64_t> offsets;
+                status = (*reader)->ReadFloat(rg, 3, values, &offsets);
+            }
+            ASSERT_TRUE(status.ok() || status.code() == StatusCode::kCorruption ||
+                        status.code() == StatusCode::kUnimplemented || status.code() == StatusCode::kInvalidArgument)
+                << "byte " << i << ": " << status.message();
+            corrupt += !status.ok();
+            patch(i, bytes[i]);
+        }
+        EXPECT_GT(corrupt, static_cast<int>(bytes.size()) / 4);
+    }
+}
 
 }  // namespace
 }  // namespace actcache::dataset

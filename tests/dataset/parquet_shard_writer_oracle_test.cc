@@ -6,8 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cmath>
+#include <bit>
 #include <cstdlib>
+#include <limits>
+#include <tuple>
 
 #include "core/json.h"
 #include "core/random.h"
@@ -33,6 +35,20 @@ JsonValue ReadWithOracles(const testing::TempDir& dir, const std::string& path,
     return json.ok() ? *json : JsonValue();
 }
 
+// A float as read_parquet.mjs writes it: a JSON number (a float widened to double, exact), or
+// "-0" / "Infinity" / "-Infinity" / "NaN", which JSON numbers cannot carry.
+float OracleFloat(const JsonValue& value) {
+    if (!value.is_string()) return static_cast<float>(value.as_double());
+    const std::string& text = value.as_string();
+    if (text == "-0") return -0.0f;
+    if (text == "Infinity") return std::numeric_limits<float>::infinity();
+    if (text == "-Infinity") return -std::numeric_limits<float>::infinity();
+    return std::numeric_limits<float>::quiet_NaN();
+}
+
+// Compared by bits: -0 differs from +0.
+std::uint32_t FloatBits(float value) { return std::bit_cast<std::uint32_t>(value); }
+
 void ExpectRowsEqual(const JsonValue& rows, const Rows& expected,
                      const std::vector<ActivationColumn>& columns, const std::string& reader) {
     ASSERT_EQ(rows.items().size(), expected.doc_ids.size()) << reader;
@@ -47,14 +63,10 @@ void ExpectRowsEqual(const JsonValue& rows, const Rows& expected,
             ASSERT_EQ(static_cast<std::int64_t>(values.size()), columns[c].width) << reader;
             for (std::int64_t i = 0; i < columns[c].width; ++i) {
                 if (columns[c].type == ActivationType::kFloat32) {
-                    // JSON has no infinities (the oracle writes null) and one zero.
                     const float want = expected.float_acts[c][r * columns[c].width + i];
-                    if (std::isinf(want)) {
-                        ASSERT_TRUE(values[i].is_null()) << reader << " row " << r << " value " << i;
-                    } else {
-                        ASSERT_EQ(static_cast<float>(values[i].as_double()), want)
-                            << reader << " row " << r << " column " << c << " value " << i;
-                    }
+                    ASSERT_EQ(FloatBits(OracleFloat(values[i])), FloatBits(want))
+                        << reader << " row " << r << " column " << c << " value " << i << ": "
+                        << SerializeJson(values[i]) << " for " << want;
                     continue;
                 }
                 ASSERT_EQ(values[i].as_int64(), expected.acts[c][r * columns[c].width + i])
@@ -148,10 +160,17 @@ TEST(ParquetFloat32Test, ReadersSeeFloatListsWithEveryValue) {
     ExpectRowsEqual(*duck.Find("rows"), rows, options.activation_columns, "duckdb");
     ExpectRowsEqual(*result.Find("hyparquet")->Find("rows"), rows, options.activation_columns, "hyparquet");
     const std::string fields = SerializeJson(*result.Find("arrow")->Find("fields"));
-    EXPECT_THAT(fields, HasSubstr(R"("name":"f32","type":"FixedSizeList[24]<Float32>")"));
+    EXPECT_THAT(fields, HasSubstr(R"({"name":"f32","type":"FixedSizeList[24]<Float32>","nullable":true,)"
+                                  R"("children":[{"name":"item","type":"Float32","nullable":true,"children":[]}]})"));
+    EXPECT_THAT(fields, HasSubstr(R"("name":"activacion","type":"FixedSizeList[16]<Uint16>")"));
     EXPECT_THAT(result.Find("hyparquet")->Find("kv")->Find("huggingface")->as_string(),
                 HasSubstr(R"("f32": {"feature": {"dtype": "float32", "_type": "Value"}, "length": 24, "_type": "List"})"));
+    // A plain FLOAT leaf: no converted or logical type.
+    const std::string schema = SerializeJson(*result.Find("hyparquet")->Find("schema"));
+    EXPECT_THAT(schema, HasSubstr(R"({"name":"element","type":"FLOAT","repetition":"OPTIONAL","converted":null,)"
+                                  R"("logical":null})"));
 
+    // Mixed with BYTE_STREAM_SPLIT: DuckDB 1.5 refuses the encoding for the INT32 column.
     options.byte_stream_split = true;
     const std::string bss = dir.File("f32-bss.parquet");
     rows = WriteSampleShard(bss, options, 97, 6);
@@ -159,6 +178,44 @@ TEST(ParquetFloat32Test, ReadersSeeFloatListsWithEveryValue) {
     ASSERT_TRUE(split.is_object());
     ExpectRowsEqual(*split.Find("hyparquet")->Find("rows"), rows, options.activation_columns, "hyparquet bss");
 }
+
+// A float32-only shard, each codec, PLAIN and BYTE_STREAM_SPLIT (the encoding's native use, which
+// DuckDB reads too): every bit back in both readers, datasets' features byte for byte.
+class ParquetFloat32OnlyTest : public ::testing::TestWithParam<std::tuple<Compression, bool>> {};
+
+TEST_P(ParquetFloat32OnlyTest, DuckDbAndHyparquetReadBackEveryBit) {
+    testing::TempDir dir;
+    const auto [compression, byte_stream_split] = GetParam();
+    ParquetShardOptions options;
+    options.compression = compression;
+    options.byte_stream_split = byte_stream_split;
+    ActivationColumn f32;
+    f32.width = 32;
+    f32.type = ActivationType::kFloat32;
+    options.activation_columns = {f32};
+    options.row_group_bytes = 120 * (16 + 4 * 32);  // 120 rows per row group
+    options.page_bytes = 4 * 32 * 25;
+    const std::string path = dir.File("f32-only.parquet");
+    Rows rows = WriteSampleShard(path, options, 301, 17);
+    JsonValue result = ReadWithOracles(dir, path);
+    ASSERT_TRUE(result.is_object());
+    const JsonValue& duck = *result.Find("duckdb");
+    EXPECT_EQ(duck.Find("types")->Find("activacion")->as_string(), "FLOAT[]");
+    ExpectRowsEqual(*duck.Find("rows"), rows, options.activation_columns, "duckdb");
+    const JsonValue& hy = *result.Find("hyparquet");
+    EXPECT_EQ(hy.Find("row_groups")->as_int64(), 3);
+    ExpectRowsEqual(*hy.Find("rows"), rows, options.activation_columns, "hyparquet");
+    EXPECT_EQ(hy.Find("kv")->Find("huggingface")->as_string(),
+              R"({"info": {"features": {"doc_id": {"dtype": "int64", "_type": "Value"}, )"
+              R"("tok_pos": {"dtype": "int32", "_type": "Value"}, )"
+              R"("token_id": {"dtype": "int32", "_type": "Value"}, )"
+              R"("activacion": {"feature": {"dtype": "float32", "_type": "Value"}, "length": 32, "_type": "List"}}}})");
+}
+
+INSTANTIATE_TEST_SUITE_P(CodecsAndEncodings, ParquetFloat32OnlyTest,
+                         ::testing::Combine(::testing::Values(Compression::kNone, Compression::kSnappy,
+                                                              Compression::kZstd, Compression::kGzip),
+                                            ::testing::Bool()));
 
 INSTANTIATE_TEST_SUITE_P(Compressions, ParquetOracleTest,
                          ::testing::Values(Compression::kNone, Compression::kSnappy,

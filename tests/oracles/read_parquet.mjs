@@ -4,7 +4,8 @@
 //    "hyparquet": {"schema": [...], "kv": {key: value}, "rows": [[...], ...]}}
 //   "arrow": the Arrow schema stored under ARROW:schema, decoded by apache-arrow (JS), or null
 // Rows are arrays of the column values in file order (lists as arrays of numbers; int64 as
-// numbers, exact below 2^53).
+// numbers, exact below 2^53). Numbers JSON cannot carry are strings: "-0", "Infinity",
+// "-Infinity", "NaN" (float columns; JSON.stringify would write 0 and null).
 // Usage: node read_parquet.mjs FILE.parquet [--no-duckdb]   (duckdb is then null)
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
@@ -15,6 +16,8 @@ import { RecordBatchReader } from 'apache-arrow';
 const path = process.argv[2];
 const plain = (value) => {
   if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number' && Object.is(value, -0)) return '-0';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (Array.isArray(value)) return value.map(plain);
   if (value && typeof value === 'object' && 'items' in value) return value.items.map(plain);
   return value;
