@@ -36,8 +36,8 @@ inline CLI::Validator NonNegativeInteger() {
 Subcommand AddForwardCommand(CLI::App& parent);
 Subcommand AddInspectCommand(CLI::App& parent);
 Subcommand AddMakeModelCommand(CLI::App& parent);
+Subcommand AddPushCommand(CLI::App& parent);
 Subcommand AddRunCommand(CLI::App& parent);
 Subcommand AddTokenizeCommand(CLI::App& parent);
-std::vector<Subcommand> AddUnbuiltCommands(CLI::App& parent);
 
 }  // namespace actcache::cli

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     commands.push_back(AddTokenizeCommand(app));
     commands.push_back(AddRunCommand(app));
     commands.push_back(AddInspectCommand(app));
-    for (Subcommand& command : AddUnbuiltCommands(app)) commands.push_back(std::move(command));
+    commands.push_back(AddPushCommand(app));
 
     // CLI11 reports an unknown first word only as "a subcommand is required"; name it.
     const bool known = std::any_of(commands.begin(), commands.end(), [&](const Subcommand& c) {

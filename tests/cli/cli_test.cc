@@ -87,14 +87,5 @@ TEST(CliTest, BadValuesAreUsageErrorsNamingTheOption) {
     }
 }
 
-TEST(CliTest, UnbuiltSubcommandsSaySoAndFail) {
-    for (const char* name : {"push"}) {
-        auto result = RunActcache({name, "--model", "x"});
-        EXPECT_EQ(result.exit_code, 1) << name;
-        EXPECT_THAT(result.stderr_text, HasSubstr("is not built yet")) << name;
-        EXPECT_EQ(CountLines(result.stderr_text), 1) << name;
-    }
-}
-
 }  // namespace
 }  // namespace actcache

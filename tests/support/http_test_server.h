@@ -18,7 +18,7 @@ public:
 
     // "http://127.0.0.1:<port>/<path>"
     std::string Url(const std::string& path) const;
-    // The request log: one "GET <path> <range or ->" line per request.
+    // The request log: one "<METHOD> <path> <range or ->" line per request.
     std::string Log() const;
 
 private:

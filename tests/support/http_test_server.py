@@ -6,7 +6,9 @@ GET requests (counted over the server's life):
   --drop-after N     send full headers, then N body bytes, then close the connection
   --status S         answer with status S (and Retry-After if --retry-after is given)
   --ignore-range     always answer 200 with the whole file
-Each request is appended to --log as "GET <path> <Range header or ->".
+Each request is appended to --log as "<METHOD> <path> <Range header or ->". POST or PUT to
+/echo answers the request's body (faults as for GETs), /redirect-echo is a 307 to /echo;
+other POSTs and PUTs are 405.
 
 Hub mode (--hub-repo ORG/NAME): --root holds the dataset repository's files, and the server
 answers like the Hugging Face Hub for it:
@@ -15,6 +17,28 @@ answers like the Hugging Face Hub for it:
   GET /datasets/ORG/NAME/resolve/main/PATH              302 to /cdn/PATH (the file server)
 Other repositories and revisions are 404; with --require-token T both need
 "authorization: Bearer T" (401 otherwise), as for a private repository.
+
+Hub upload mode (--hub-upload): in-memory dataset repositories, empty at start, written with
+the legacy LFS protocol and read back like the Hub (reference/hf-formats-and-hub.md §C, §D):
+  POST /api/repos/create                      {"type","name","organization","private"}; 409 exists
+  GET  /api/datasets/ORG/NAME[/revision/main]  {"sha": head}; private repos 404 without the token
+  POST /api/datasets/ORG/NAME/preupload/main   *.parquet and files > 10 MB lfs, others regular
+  POST /datasets/ORG/NAME.git/info/lfs/objects/batch
+                                              stored oids get no actions; others a basic PUT
+                                              (/lfs-put/OID, header X-Upload-Token) or, above
+                                              --multipart-threshold bytes, --chunk-size parts
+                                              (/lfs-part/OID/N, completion /lfs-complete/OID);
+                                              and a verify action (/lfs-verify/OID)
+  POST /api/datasets/ORG/NAME/commit/main     NDJSON; 412 when parentCommit is not the head;
+                                              422 for an lfsFile whose object is not stored
+  GET  /api/datasets/ORG/NAME/tree/main, /datasets/ORG/NAME/resolve/main/PATH  the pushed files
+Writes need "authorization: Bearer <token>" (the --require-token one when given). The first
+--commit-conflicts commits find that someone else committed first (the head moves: 412).
+--existing-repo ORG/NAME (repeatable) exists (private) at start; --deny-create answers every
+create with 403 (a token that may write but not create); --batch-transfer T overrides the LFS
+batch answer's "transfer" (e.g. "xet").
+--faults N with --status S answers the first N requests of any method with S (0: closes the
+connection without an answer); with --fault-path P only requests whose path starts with P count.
 Stops on SIGTERM. Only for tests: it binds 127.0.0.1 and serves nothing else.
 """
 import argparse
@@ -26,26 +50,89 @@ import signal
 import sys
 import threading
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import hub_upload_emulation  # noqa: E402  (next to this script)
+
 args = None
 counter_lock = threading.Lock()
 request_count = 0
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(hub_upload_emulation.UploadMixin, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *unused):
         pass
 
+    def take_fault(self):
+        """Counts this request (when its path starts with --fault-path); True when it is one of
+        the first --faults counted."""
+        global request_count
+        if args.fault_path and not self.path.startswith(args.fault_path):
+            return False
+        with counter_lock:
+            request_count += 1
+            return request_count <= args.faults and args.status is not None
+
+    def answer_fault(self):
+        """--status S, or with --status 0 a connection closed without an answer."""
+        if args.status == 0:
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self.send_error_body(args.status)
+
+    def log_request_line(self, method):
+        if args.log:
+            with open(args.log, "a") as log:
+                log.write("%s %s %s\n" % (method, self.path, self.headers.get("Range") or "-"))
+
+    def echo_or_refuse(self):
+        """Outside hub upload mode: /echo answers the request body (after the faults), the rest 405."""
+        body = self.read_body()
+        if self.take_fault():
+            self.answer_fault()
+        elif self.path == "/redirect-echo":
+            self.send_response(307)
+            self.send_header("Location", "/echo")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path != "/echo":
+            self.send_error_body(405)
+        else:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Method", self.command)
+            self.end_headers()
+            self.wfile.write(body)
+
+    def do_POST(self):
+        self.log_request_line("POST")
+        if not args.hub_upload:
+            self.echo_or_refuse()
+            return
+        self.upload_request("POST")
+
+    def do_PUT(self):
+        self.log_request_line("PUT")
+        if not args.hub_upload:
+            self.echo_or_refuse()
+            return
+        self.upload_request("PUT")
+
     def do_GET(self):
+        self.log_request_line("GET")
+        if args.hub_upload:
+            if self.take_fault():
+                self.answer_fault()
+            elif not self.upload_get(urllib.parse.urlparse(self.path).path):
+                self.send_error_body(404)
+            return
         global request_count
         with counter_lock:
             request_count += 1
             faulty = request_count <= args.faults
         range_header = self.headers.get("Range")
-        if args.log:
-            with open(args.log, "a") as log:
-                log.write("GET %s %s\n" % (self.path, range_header or "-"))
         if args.hub_repo and not self.path.startswith("/cdn/"):
             self.serve_hub()
             return
@@ -149,7 +236,16 @@ def main():
     parser.add_argument("--hub-repo")
     parser.add_argument("--page-size", type=int, default=2)
     parser.add_argument("--require-token")
+    parser.add_argument("--hub-upload", action="store_true")
+    parser.add_argument("--chunk-size", type=int, default=1 << 20)
+    parser.add_argument("--multipart-threshold", type=int, default=2 << 20)
+    parser.add_argument("--commit-conflicts", type=int, default=0)
+    parser.add_argument("--fault-path")
+    parser.add_argument("--deny-create", action="store_true")
+    parser.add_argument("--existing-repo", action="append", default=[])
+    parser.add_argument("--batch-transfer")
     args = parser.parse_args()
+    hub_upload_emulation.configure(args)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     signal.signal(signal.SIGTERM, lambda *unused: sys.exit(0))
     with open(args.port_file + ".tmp", "w") as f:

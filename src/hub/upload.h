@@ -1,0 +1,57 @@
+// UploadFolder: pushes a local folder to a Hub dataset repository with the legacy LFS protocol
+// (reference/hf-formats-and-hub.md §C.7), idempotently: a file whose remote oid at its path
+// already equals the local one is neither uploaded nor committed, so a second push of an
+// unchanged folder sends no bytes and makes no commit.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "core/status.h"
+#include "http/retry_policy.h"
+#include "hub/hub_settings.h"
+
+namespace actcache::hub {
+
+struct KnownDigest {
+    std::string sha256;  // hex, trusted only when the file still has size_bytes
+    std::int64_t size_bytes = 0;
+};
+
+struct UploadOptions {
+    bool is_private = true;  // for a repository this push creates
+    std::string commit_message = "Upload dataset with actcache";
+    std::string commit_description;
+    int max_files_per_commit = 50;  // Hub: "commit size < 100 files" (§C.7)
+    int max_commit_conflicts = 5;   // 409/412 answers survived (head re-read each time)
+    // Digests already computed (e.g. from .actcache/manifest.json), by path in the folder.
+    std::map<std::string, KnownDigest> known_digests;
+    http::RetryPolicy retry;
+    // Called with one line of progress ("uploaded data/x.parquet (3/12, 524288000 bytes)") after
+    // each LFS object and each commit; may be empty.
+    std::function<void(const std::string& line)> progress;
+};
+
+struct UploadSummary {
+    int files_committed = 0;          // added or changed by this push
+    int files_skipped = 0;            // identical remotely, or ignored by the server
+    int lfs_objects_uploaded = 0;     // bytes sent (the others were stored already)
+    std::int64_t bytes_uploaded = 0;  // LFS bytes sent
+    int commits = 0;
+    bool repo_created = false;
+    std::string head_commit;  // the revision's head after the push
+};
+
+// Uploads every regular file under `dir` (recursively, paths relative to it, skipping hidden
+// names such as .actcache/ and temporary "*.tmp-*" files) to `revision` of dataset `repo`
+// ("ORG/NAME"), creating the repository when missing. REQUIRES: settings.token for writing.
+// Errors: InvalidArgument for a missing token, a bad repo id or a refused request (401/403
+// telling to set HF_TOKEN); NotFound/IOError for the folder; Unavailable when the Hub cannot be
+// reached or HF_HUB_OFFLINE is set; each names the repository and the file or URL.
+Result<UploadSummary> UploadFolder(const HubSettings& settings, const std::string& repo,
+                                   const std::string& revision, const std::string& dir,
+                                   const UploadOptions& options);
+
+}  // namespace actcache::hub
