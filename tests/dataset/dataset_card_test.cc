@@ -15,6 +15,15 @@ using ::testing::HasSubstr;
 
 // The exact README datasets writes for one split of 1000 rows (reference/hf-formats-and-hub.md
 // §A.3, column "acts", sizes as in that example).
+// The card's front matter as the npm `yaml` parser reads it (tests/oracles/parse_yaml.mjs).
+Result<JsonValue> ParseCardWithYamlOracle(const testing::TempDir& dir, const CardOptions& options) {
+    testing::WriteFile(dir.File("README.md"), BuildDatasetCard(options));
+    const std::string command = "cd " + std::string(ACTCACHE_SOURCE_DIR) + "/tests/oracles && node parse_yaml.mjs " +
+                                dir.File("README.md") + " > " + dir.File("card.json");
+    if (std::system(command.c_str()) != 0) return Status::Internal("parse_yaml.mjs failed");
+    return ParseJson(testing::ReadFile(dir.File("card.json")));
+}
+
 TEST(DatasetCardTest, OneConfigCardIsExactlyWhatDatasetsWrites) {
     CardOptions options;
     options.columns = {{"acts", 2048}};
@@ -55,11 +64,7 @@ TEST(DatasetCardTest, TwoConfigCardParsesToTheSplitsAndSizes) {
     options.shards = {{"train_00000", 50000, 1000}, {"train_00001", 50000, 2000}, {"train_00002", 1234, 30}};
     options.facts = {{"Model", "meta-llama/Llama-3.2-1B"}};
     options.hook_sites = {"model.layers.8.mlp", "model.layers.8.mlp.down_proj:input"};
-    testing::WriteFile(dir.File("README.md"), BuildDatasetCard(options));
-    const std::string command = "cd " + std::string(ACTCACHE_SOURCE_DIR) + "/tests/oracles && node parse_yaml.mjs " +
-                                dir.File("README.md") + " > " + dir.File("card.json");
-    ASSERT_EQ(std::system(command.c_str()), 0);
-    auto card = ParseJson(testing::ReadFile(dir.File("card.json")));
+    const Result<JsonValue> card = ParseCardWithYamlOracle(dir, options);
     ASSERT_TRUE(card.ok()) << card.status().message();
     const std::int64_t row_bytes = 8 + 4 + 4 + 2 * 2048 + 2 * 8192;
     const auto& infos = card->Find("dataset_info")->items();
@@ -98,16 +103,9 @@ TEST(DatasetCardTest, TwoConfigCardParsesToTheSplitsAndSizes) {
 TEST(DatasetCardTest, Float32ColumnsAreListsOfFloat32) {
     testing::TempDir dir;
     CardOptions options;
-    ActivationColumn column;
-    column.width = 2048;
-    column.type = ActivationType::kFloat32;
-    options.columns = {column};
+    options.columns = {ActivationColumn{"activacion", 2048, ActivationType::kFloat32}};
     options.shards = {{"train_00000", 10, 100}};
-    testing::WriteFile(dir.File("README.md"), BuildDatasetCard(options));
-    const std::string command = "cd " + std::string(ACTCACHE_SOURCE_DIR) + "/tests/oracles && node parse_yaml.mjs " +
-                                dir.File("README.md") + " > " + dir.File("card.json");
-    ASSERT_EQ(std::system(command.c_str()), 0);
-    auto card = ParseJson(testing::ReadFile(dir.File("card.json")));
+    const Result<JsonValue> card = ParseCardWithYamlOracle(dir, options);
     ASSERT_TRUE(card.ok()) << card.status().message();
     const JsonValue& info = card->Find("dataset_info")->items()[1];
     EXPECT_EQ(info.Find("features")->items()[3].Find("list")->as_string(), "float32");
@@ -127,34 +125,10 @@ TEST(DatasetCardTest, MixedColumnsKeepTheirTypes) {
     options.shards = {{"train_00000", 100, 5000}};
     options.all_config = false;
     EXPECT_EQ(ArrowBytesPerRow(options.columns), 16 + 2 * 8 + 4 * 16);
-    EXPECT_EQ("---\n" + BuildCardYaml(options) + "---\n",
-              "---\n"
-              "dataset_info:\n"
-              "  features:\n"
-              "  - name: doc_id\n"
-              "    dtype: int64\n"
-              "  - name: tok_pos\n"
-              "    dtype: int32\n"
-              "  - name: token_id\n"
-              "    dtype: int32\n"
-              "  - name: acts\n"
-              "    list: uint16\n"
-              "    length: 8\n"
-              "  - name: resid\n"
-              "    list: float32\n"
-              "    length: 16\n"
-              "  splits:\n"
-              "  - name: train_00000\n"
-              "    num_bytes: 9600\n"
-              "    num_examples: 100\n"
-              "  download_size: 5000\n"
-              "  dataset_size: 9600\n"
-              "configs:\n"
-              "- config_name: default\n"
-              "  data_files:\n"
-              "  - split: train_00000\n"
-              "    path: data/train_00000-*\n"
-              "---\n");
+    const std::string yaml = BuildCardYaml(options);
+    EXPECT_THAT(yaml, HasSubstr("  - name: acts\n    list: uint16\n    length: 8\n"
+                                "  - name: resid\n    list: float32\n    length: 16\n"));
+    EXPECT_THAT(yaml, HasSubstr("    num_bytes: 9600\n    num_examples: 100\n"));
     const std::string text = BuildDatasetCard(options);
     EXPECT_THAT(text, HasSubstr("| `acts` | 8 × uint16 |"));
     EXPECT_THAT(text, HasSubstr("| `resid` | 16 × float32 |"));

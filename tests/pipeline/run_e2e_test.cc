@@ -355,11 +355,6 @@ TEST_F(RunEndToEnd, BadConfigurationsGiveOneClearLine) {
     EXPECT_THAT(run.stderr_text, HasSubstr("corrupt.jsonl:2:"));
 }
 
-}  // namespace
-}  // namespace actcache
-
-namespace actcache {
-namespace {
 
 TEST_F(RunEndToEnd, InspectReportsAndChecks) {
     testing::CommandResult good = RunActcache({"inspect", reference_, "--rows", "3"});
@@ -397,11 +392,6 @@ TEST_F(RunEndToEnd, InspectReportsAndChecks) {
     EXPECT_THAT(miscount.stdout_text, HasSubstr("FAIL  row counts"));
 }
 
-}  // namespace
-}  // namespace actcache
-
-namespace actcache {
-namespace {
 
 // examples/seed.toml claims to hold the defaults: with the model, corpus, hook and window length
 // overridden for the tiny model, it must give the bytes the defaults give.
@@ -423,11 +413,6 @@ TEST_F(RunEndToEnd, SeedExampleConfigHoldsTheDefaults) {
     EXPECT_EQ(SerializeJson(*manifest_a.Find("identity")), SerializeJson(*manifest_b.Find("identity")));
 }
 
-}  // namespace
-}  // namespace actcache
-
-namespace actcache {
-namespace {
 
 // Several hooks in one pass: the same rows, one column per hook, statistics per hook; the column
 // of the reference run's hook holds exactly the reference run's values.
@@ -446,11 +431,6 @@ TEST_F(RunEndToEnd, SeveralHooksInOnePass) {
     EXPECT_EQ(hooks->Find("layers_2_mlp")->Find("rms")->as_double(), reference.Find("rms")->as_double());
 }
 
-}  // namespace
-}  // namespace actcache
-
-namespace actcache {
-namespace {
 
 // --dtype f32: the model runs in float32 and the column stores float32 (DuckDB reads FLOAT[]);
 // the rows are the same, the values those of `actcache forward --dtype f32`.
