@@ -1,12 +1,16 @@
-// `actcache push DIR --repo ORG/NAME`: uploads a dataset folder written by `actcache run` to a
+// `actcache push DIR [--repo ORG/NAME]`: uploads a dataset folder written by `actcache run` to a
 // Hub dataset repository (hub/upload.h), reusing the shard digests of .actcache/manifest.json.
+// Without --repo it finishes what `run --push-to-hub` left (the repository of .actcache/push.json)
+// and records what it pushed there.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "cli/command.h"
 #include "hub/hub_settings.h"
 #include "hub/upload.h"
 #include "pipeline/manifest.h"
+#include "pipeline/push_state.h"
 
 namespace actcache::cli {
 namespace {
@@ -14,12 +18,25 @@ namespace {
 struct PushCommandOptions {
     std::string dir;
     std::string repo;
-    std::string revision = "main";
+    std::string revision;  // empty: push.json's, else main
     bool is_public = false;
     std::string message = "Upload dataset with actcache";
 };
 
-Status Push(const PushCommandOptions& options) {
+Status Push(PushCommandOptions options) {
+    Result<pipeline::PushState> state = pipeline::LoadPushState(options.dir);
+    if (!state.ok() && state.status().code() != StatusCode::kNotFound) return state.status();
+    const bool same_target =
+        state.ok() && (options.repo.empty() || options.repo == state->repo) &&
+        (options.revision.empty() || options.revision == state->revision);
+    if (options.repo.empty()) {
+        if (!state.ok()) {
+            return Status::InvalidArgument("--repo: not given, and " + options.dir +
+                                           " was not pushed before (no .actcache/push.json)");
+        }
+        options.repo = state->repo;
+    }
+    if (options.revision.empty()) options.revision = same_target ? state->revision : "main";
     hub::UploadOptions upload;
     upload.is_private = !options.is_public;
     upload.commit_message = options.message;
@@ -37,6 +54,22 @@ Status Push(const PushCommandOptions& options) {
     ACT_ASSIGN_OR_RETURN(
         hub::UploadSummary summary,
         hub::UploadFolder(settings, options.repo, options.revision, options.dir, upload));
+    // Every file of the folder is on the Hub now: record them (with what earlier pushes to the
+    // same target recorded, such as shards deleted locally after their push).
+    pipeline::PushState pushed;
+    if (same_target) pushed = std::move(*state);
+    pushed.repo = options.repo;
+    pushed.revision = options.revision;
+    pushed.head_commit = summary.head_commit;
+    if (manifest.ok()) {
+        for (const pipeline::CommittedShard& shard : manifest->shards) {
+            std::error_code error;
+            if (std::filesystem::exists(options.dir + "/" + shard.file, error)) {
+                pushed.pushed[shard.file] = shard.sha256;
+            }
+        }
+    }
+    ACT_RETURN_IF_ERROR(pipeline::SavePushState(options.dir, pushed));
     std::printf(
         "pushed %s to %s/datasets/%s (%s): %d files committed in %d commits, %d unchanged, "
         "%d LFS objects uploaded (%lld bytes)%s\n",
@@ -57,13 +90,14 @@ Subcommand AddPushCommand(CLI::App& parent) {
         ->required()
         ->check(CLI::ExistingDirectory);
     app->add_option("--repo", options->repo,
-                    "Hub dataset repository, ORG/NAME (created private if missing)")
-        ->required();
+                    "Hub dataset repository, ORG/NAME (created private if missing); default: the "
+                    "one `run --push-to-hub` pushed this folder to");
     app->add_flag("--public", options->is_public,
                   "Create the repository public instead of private");
-    app->add_option("--revision", options->revision, "Branch to commit to")->capture_default_str();
+    app->add_option("--revision", options->revision,
+                    "Branch to commit to (default: the one pushed to before, else main)");
     app->add_option("--message", options->message, "Commit message")->capture_default_str();
-    return Subcommand{app, [options] { return Push(*options); }};
+    return Subcommand{app, [options] { return Push(*options); }};  // a copy: Push fills defaults
 }
 
 }  // namespace actcache::cli

@@ -37,11 +37,30 @@ std::string Human(double value, const char* unit) {
     return text;
 }
 
+// Where the shards stand on the Hub; what was not pushed, with the command that finishes it.
+void PrintPushSummary(const pipeline::RunSummary& summary) {
+    if (!summary.push) return;
+    const pipeline::PublishReport& push = *summary.push;
+    std::printf("hub: %lld of %lld shards on %s (%d commits this session, %s uploaded)%s\n",
+                static_cast<long long>(push.shards_pushed), static_cast<long long>(summary.shards),
+                summary.push_repo.c_str(), push.commits,
+                Human(static_cast<double>(push.bytes_uploaded), "B").c_str(),
+                push.repo_created ? ", repository created" : "");
+    if (push.shards_not_pushed > 0) {
+        std::fprintf(stderr,
+                     "warning: %lld shards are NOT on the Hub (last error: %s); they are complete in "
+                     "%s. Finish with: actcache push %s\n",
+                     static_cast<long long>(push.shards_not_pushed), push.last_error.c_str(),
+                     summary.output_dir.c_str(), summary.output_dir.c_str());
+    }
+}
+
 void PrintSummary(const pipeline::RunSummary& summary) {
     if (summary.already_complete) {
         std::printf("%s: already complete (%s): %lld rows in %lld shards; nothing to do\n",
                     summary.output_dir.c_str(), summary.stopped_by.c_str(),
                     static_cast<long long>(summary.rows), static_cast<long long>(summary.shards));
+        PrintPushSummary(summary);
         return;
     }
     const double rate = summary.seconds > 0 ? static_cast<double>(summary.forward_tokens) / summary.seconds : 0;
@@ -64,6 +83,7 @@ void PrintSummary(const pipeline::RunSummary& summary) {
     for (std::size_t i = 0; i < summary.rms.size(); ++i) {
         std::printf("rms (%s): %.6g\n", summary.columns[i].c_str(), summary.rms[i]);
     }
+    PrintPushSummary(summary);
 }
 
 Status Run(RunCommandOptions& options, CLI::App& app) {
@@ -172,7 +192,23 @@ Subcommand AddRunCommand(CLI::App& parent) {
         ->capture_default_str();
     app->add_flag("--byte-stream-split", run.byte_stream_split,
                   "Activation values as BYTE_STREAM_SPLIT: ~28% smaller, but DuckDB cannot read it");
-    app->add_option("--push-to-hub", run.push_to_hub, "Upload shards to this Hub dataset repo (not built yet)");
+    // The Hub.
+    app->add_option("--push-to-hub", run.push_to_hub,
+                    "Upload the shards, as they are written, to this Hub dataset repo ORG/NAME "
+                    "(created private if missing; needs HF_TOKEN) (seed: REPO_ID, push_to_hub)");
+    app->add_flag("--public", run.push_public, "Create the repository public (seed: private=True)");
+    app->add_option("--revision", run.push_revision, "Branch to commit to")->capture_default_str();
+    app->add_flag("--delete-local-after-push", run.delete_local_after_push,
+                  "Delete each shard file once a Hub commit holding it succeeded (bounded disk use)");
+    app->add_option("--push-shards-per-commit", run.push_shards_per_commit,
+                    "Commit the uploaded shards when this many wait (the Hub takes 50 files a commit)")
+        ->capture_default_str();
+    app->add_option("--push-commit-interval", run.push_commit_interval,
+                    "Seconds after the last commit when waiting shards are committed anyway")
+        ->capture_default_str();
+    app->add_option("--push-retries", run.push_retries,
+                    "Attempts per Hub request (429/5xx/network errors), the first included")
+        ->capture_default_str();
     // How much.
     app->add_option("--max-tokens", run.max_tokens, "Stop after this many rows (tokens with activations)")
         ->check(NonNegativeInteger());

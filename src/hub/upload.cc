@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -16,9 +17,10 @@ namespace {
 
 constexpr std::int64_t kSampleBytes = 512;  // preupload "sample" (§C.2)
 
-struct LocalFile {
-    std::string path;  // relative, '/'-separated
-    std::string full_path;
+struct PreparedItem {
+    std::string path;  // in the repository
+    std::string local_path;
+    std::optional<std::string> content;  // in memory (else read from local_path when regular)
     std::int64_t size_bytes = 0;
     std::string sha256;
     std::string sample;
@@ -55,12 +57,11 @@ Result<std::string> HashFile(const std::string& path, std::string* sample) {
     return sha.HexDigest();
 }
 
-Result<std::vector<LocalFile>> ListLocalFiles(const std::string& dir,
-                                              const UploadOptions& options) {
+Result<std::vector<UploadItem>> ListFolder(const std::string& dir, const UploadOptions& options) {
     std::error_code error;
     if (!std::filesystem::is_directory(dir, error))
         return Status::NotFound(dir + ": no such folder");
-    std::vector<LocalFile> files;
+    std::vector<UploadItem> items;
     for (auto it = std::filesystem::recursive_directory_iterator(dir, error);
          !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
         const std::filesystem::path relative = std::filesystem::relative(it->path(), dir);
@@ -69,26 +70,61 @@ Result<std::vector<LocalFile>> ListLocalFiles(const std::string& dir,
             continue;
         }
         if (!it->is_regular_file()) continue;
-        LocalFile file;
-        file.path = relative.generic_string();
-        file.full_path = it->path().string();
-        file.size_bytes = static_cast<std::int64_t>(it->file_size());
-        auto known = options.known_digests.find(file.path);
-        if (known != options.known_digests.end() && known->second.size_bytes == file.size_bytes) {
-            file.sha256 = known->second.sha256;
-            std::ifstream in(file.full_path, std::ios::binary);
-            file.sample.resize(static_cast<std::size_t>(std::min(kSampleBytes, file.size_bytes)));
-            in.read(file.sample.data(), static_cast<std::streamsize>(file.sample.size()));
-            if (!in) return Status::IOError(file.full_path + ": read failed");
-        } else {
-            ACT_ASSIGN_OR_RETURN(file.sha256, HashFile(file.full_path, &file.sample));
-        }
-        files.push_back(std::move(file));
+        UploadItem item;
+        item.path = relative.generic_string();
+        item.local_path = it->path().string();
+        if (auto known = options.known_digests.find(item.path); known != options.known_digests.end())
+            item.known = known->second;
+        items.push_back(std::move(item));
     }
     if (error) return Status::IOError(dir + ": cannot list: " + error.message());
-    std::sort(files.begin(), files.end(),
-              [](const LocalFile& a, const LocalFile& b) { return a.path < b.path; });
-    return files;
+    std::sort(items.begin(), items.end(),
+              [](const UploadItem& a, const UploadItem& b) { return a.path < b.path; });
+    return items;
+}
+
+// Size, sha256 and preupload sample of `item` (a known digest is trusted when the size matches).
+Result<PreparedItem> Prepare(const UploadItem& item) {
+    PreparedItem prepared;
+    prepared.path = item.path;
+    prepared.local_path = item.local_path;
+    prepared.content = item.content;
+    if (item.content) {
+        prepared.size_bytes = static_cast<std::int64_t>(item.content->size());
+        Sha256 sha;
+        sha.Update(*item.content);
+        prepared.sha256 = sha.HexDigest();
+        prepared.sample = item.content->substr(0, static_cast<std::size_t>(kSampleBytes));
+        return prepared;
+    }
+    std::error_code error;
+    const auto size = std::filesystem::file_size(item.local_path, error);
+    if (error) return Status::IOError(item.local_path + ": " + error.message());
+    prepared.size_bytes = static_cast<std::int64_t>(size);
+    if (item.known && item.known->size_bytes == prepared.size_bytes) {
+        prepared.sha256 = item.known->sha256;
+        std::ifstream in(item.local_path, std::ios::binary);
+        prepared.sample.resize(static_cast<std::size_t>(std::min(kSampleBytes, prepared.size_bytes)));
+        in.read(prepared.sample.data(), static_cast<std::streamsize>(prepared.sample.size()));
+        if (!in) return Status::IOError(item.local_path + ": read failed");
+    } else {
+        ACT_ASSIGN_OR_RETURN(prepared.sha256, HashFile(item.local_path, &prepared.sample));
+    }
+    return prepared;
+}
+
+// Sends an LFS object from its local file; an in-memory item (rare: a card over the Hub's LFS
+// threshold) goes through a temporary file, removed afterwards.
+Status UploadLfsItem(const HubSettings& settings, const LfsBatchObject& object,
+                     const PreparedItem& item, const http::RetryPolicy& retry) {
+    if (!item.content) return UploadLfsObject(settings, object, item.local_path, retry);
+    const std::string temp = (std::filesystem::temp_directory_path() /
+                              ("actcache-upload-" + item.sha256)).string();
+    ACT_RETURN_IF_ERROR(WriteFileAtomically(temp, *item.content));
+    Status sent = UploadLfsObject(settings, object, temp, retry);
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    return sent;
 }
 
 bool ValidRepoId(const std::string& repo) {
@@ -101,8 +137,9 @@ bool ValidRepoId(const std::string& repo) {
            });
 }
 
-// Commits `operations` (≤ max_files_per_commit each), re-reading the head after a conflict.
-Status CommitAll(const HubSettings& settings, const std::string& repo, const std::string& revision,
+}  // namespace
+
+Status CommitFiles(const HubSettings& settings, const std::string& repo, const std::string& revision,
                  const std::vector<CommitOperation>& operations, const UploadOptions& options,
                  UploadSummary* summary) {
     const std::size_t per_commit =
@@ -146,11 +183,8 @@ Status CommitAll(const HubSettings& settings, const std::string& repo, const std
     return Status::Ok();
 }
 
-}  // namespace
 
-Result<UploadSummary> UploadFolder(const HubSettings& settings, const std::string& repo,
-                                   const std::string& revision, const std::string& dir,
-                                   const UploadOptions& options) {
+Status CheckCanPush(const HubSettings& settings, const std::string& repo) {
     if (!ValidRepoId(repo)) {
         return Status::InvalidArgument("--repo '" + repo +
                                        "': expected ORG/NAME (letters, digits, '-', '_', '.')");
@@ -162,40 +196,48 @@ Result<UploadSummary> UploadFolder(const HubSettings& settings, const std::strin
                                        ": no Hugging Face token; set HF_TOKEN (or run "
                                        "`huggingface-cli login`) to a token with write access");
     }
-    ACT_ASSIGN_OR_RETURN(std::vector<LocalFile> files, ListLocalFiles(dir, options));
-    if (files.empty()) return Status::InvalidArgument(dir + ": nothing to push (no files)");
+    return Status::Ok();
+}
 
-    UploadSummary summary;
-    ACT_ASSIGN_OR_RETURN(summary.repo_created,
-                         CreateDatasetRepo(settings, repo, options.is_private, options.retry));
+Result<StagedFiles> StageFiles(const HubSettings& settings, const std::string& repo,
+                               const std::string& revision, const std::vector<UploadItem>& items,
+                               const UploadOptions& options) {
+    std::vector<PreparedItem> files;
+    for (const UploadItem& item : items) {
+        ACT_ASSIGN_OR_RETURN(PreparedItem prepared, Prepare(item));
+        files.push_back(std::move(prepared));
+    }
+    StagedFiles staged;
+    if (files.empty()) return staged;
 
     // Which files are LFS, and which the repository already holds at their path.
     std::vector<PreuploadFile> asked;
-    for (const LocalFile& file : files)
+    for (const PreparedItem& file : files)
         asked.push_back({.path = file.path, .sample = file.sample, .size_bytes = file.size_bytes});
     ACT_ASSIGN_OR_RETURN(std::vector<PreuploadAnswer> modes,
                          Preupload(settings, repo, revision, asked, options.retry));
-    std::vector<std::string> contents(files.size());  // regular files' bytes
     for (std::size_t file_idx = 0; file_idx < files.size(); ++file_idx) {
-        LocalFile& file = files[file_idx];
+        PreparedItem& file = files[file_idx];
         file.lfs = modes[file_idx].lfs;
         if (modes[file_idx].should_ignore) {
             file.skip = true;
         } else if (file.lfs) {
             file.skip = modes[file_idx].remote_oid == file.sha256;
         } else {
-            ACT_ASSIGN_OR_RETURN(contents[file_idx], ReadFileToString(file.full_path));
+            if (!file.content) {
+                ACT_ASSIGN_OR_RETURN(file.content, ReadFileToString(file.local_path));
+            }
             file.skip = !modes[file_idx].remote_oid.empty() &&
-                        modes[file_idx].remote_oid == GitBlobOid(contents[file_idx]);
+                        modes[file_idx].remote_oid == GitBlobOid(*file.content);
         }
-        if (file.skip) ++summary.files_skipped;
+        if (file.skip) ++staged.files_skipped;
     }
 
     // LFS contents the server does not hold yet.
     std::vector<LfsObjectId> objects;
-    std::vector<const LocalFile*> object_files;
+    std::vector<const PreparedItem*> object_files;
     std::set<std::string> asked_oids;  // identical files share one object
-    for (const LocalFile& file : files) {
+    for (const PreparedItem& file : files) {
         if (file.skip || !file.lfs) continue;
         if (!asked_oids.insert(file.sha256).second) continue;
         objects.push_back({.oid = file.sha256, .size_bytes = file.size_bytes});
@@ -206,12 +248,11 @@ Result<UploadSummary> UploadFolder(const HubSettings& settings, const std::strin
                              LfsBatch(settings, repo, revision, objects, options.retry));
         for (std::size_t object_idx = 0; object_idx < batch.size(); ++object_idx) {
             if (!batch[object_idx].upload) continue;
-            const LocalFile& file = *object_files[object_idx];
-            Status sent =
-                UploadLfsObject(settings, batch[object_idx], file.full_path, options.retry);
+            const PreparedItem& file = *object_files[object_idx];
+            Status sent = UploadLfsItem(settings, batch[object_idx], file, options.retry);
             if (!sent.ok()) return sent.WithContext("dataset " + repo + ": " + file.path);
-            ++summary.lfs_objects_uploaded;
-            summary.bytes_uploaded += file.size_bytes;
+            ++staged.lfs_objects_uploaded;
+            staged.bytes_uploaded += file.size_bytes;
             if (options.progress) {
                 options.progress("uploaded " + file.path + " (" + std::to_string(object_idx + 1) +
                                  "/" + std::to_string(batch.size()) + ", " +
@@ -220,24 +261,40 @@ Result<UploadSummary> UploadFolder(const HubSettings& settings, const std::strin
         }
     }
 
-    std::vector<CommitOperation> operations;
-    for (std::size_t file_idx = 0; file_idx < files.size(); ++file_idx) {
-        const LocalFile& file = files[file_idx];
+    for (PreparedItem& file : files) {
         if (file.skip) continue;
-        operations.push_back(
+        staged.operations.push_back(
             CommitOperation{.path = file.path,
                             .lfs = file.lfs,
                             .oid = file.lfs ? file.sha256 : "",
                             .size_bytes = file.size_bytes,
-                            .content = file.lfs ? "" : std::move(contents[file_idx])});
+                            .content = file.lfs ? "" : std::move(*file.content)});
     }
-    summary.files_committed = static_cast<int>(operations.size());
-    if (operations.empty()) {
+    return staged;
+}
+
+Result<UploadSummary> UploadFolder(const HubSettings& settings, const std::string& repo,
+                                   const std::string& revision, const std::string& dir,
+                                   const UploadOptions& options) {
+    ACT_RETURN_IF_ERROR(CheckCanPush(settings, repo));
+    ACT_ASSIGN_OR_RETURN(std::vector<UploadItem> items, ListFolder(dir, options));
+    if (items.empty()) return Status::InvalidArgument(dir + ": nothing to push (no files)");
+
+    UploadSummary summary;
+    ACT_ASSIGN_OR_RETURN(summary.repo_created,
+                         CreateDatasetRepo(settings, repo, options.is_private, options.retry));
+    ACT_ASSIGN_OR_RETURN(StagedFiles staged, StageFiles(settings, repo, revision, items, options));
+    summary.files_skipped = staged.files_skipped;
+    summary.lfs_objects_uploaded = staged.lfs_objects_uploaded;
+    summary.bytes_uploaded = staged.bytes_uploaded;
+    summary.files_committed = static_cast<int>(staged.operations.size());
+    if (staged.operations.empty()) {
         ACT_ASSIGN_OR_RETURN(summary.head_commit,
                              HeadCommit(settings, repo, revision, options.retry));
         return summary;
     }
-    ACT_RETURN_IF_ERROR(CommitAll(settings, repo, revision, operations, options, &summary));
+    ACT_RETURN_IF_ERROR(
+        CommitFiles(settings, repo, revision, staged.operations, options, &summary));
     return summary;
 }
 

@@ -16,6 +16,7 @@
 #include "core/sha256.h"
 #include "dataset/parquet_reader.h"
 #include "pipeline/manifest.h"
+#include "pipeline/push_state.h"
 #include "tokenizer/tokenizer.h"
 
 namespace actcache::pipeline {
@@ -103,6 +104,19 @@ private:
     int failed_ = 0;
 };
 
+// The manifest's shards that are not on local disk but that push.json records as pushed.
+std::int64_t ShardsOnTheHubOnly(const std::string& dir, const RunManifest& manifest) {
+    Result<PushState> pushed = LoadPushState(dir);
+    if (!pushed.ok()) return 0;
+    std::int64_t count = 0;
+    for (const CommittedShard& shard : manifest.shards) {
+        std::error_code error;
+        const auto it = pushed->pushed.find(shard.file);
+        if (!fs::exists(dir + "/" + shard.file, error) && it != pushed->pushed.end() && it->second == shard.sha256) ++count;
+    }
+    return count;
+}
+
 }  // namespace
 
 Result<InspectResult> InspectDataset(const std::string& dir, const InspectOptions& options) {
@@ -117,13 +131,20 @@ Result<InspectResult> InspectDataset(const std::string& dir, const InspectOption
         if (name.starts_with("train_") && name.ends_with(".parquet")) shard_files.push_back(name);
     }
     std::sort(shard_files.begin(), shard_files.end());
-    if (shard_files.empty()) return Status::NotFound(dir + "/data: no shards (train_*.parquet)");
 
     std::optional<RunManifest> manifest;
     if (Result<RunManifest> loaded = LoadManifest(ManifestPath(dir)); loaded.ok()) {
         manifest = std::move(*loaded);
     } else if (loaded.status().code() != StatusCode::kNotFound) {
         return loaded.status();
+    }
+    // Shards deleted after their push (--delete-local-after-push) are on the Hub only.
+    const std::int64_t hub_only = manifest ? ShardsOnTheHubOnly(dir, *manifest) : 0;
+    if (shard_files.empty()) {
+        return Status::NotFound(dir + "/data: no shards (train_*.parquet)" +
+                                (hub_only > 0 ? ": all " + std::to_string(hub_only) +
+                                                    " were deleted locally after their push (.actcache/push.json)"
+                                              : std::string()));
     }
     std::int64_t seq_len = 0;
     bool seed_windows = false;
@@ -388,7 +409,12 @@ Result<InspectResult> InspectDataset(const std::string& dir, const InspectOption
                                                     static_cast<long long>(seq_len), static_cast<long long>(position_violations)));
     }
     checks.Add(width_violations == 0, Format("every activation list has width %lld", static_cast<long long>(expected_width)));
-    checks.Add(stats_agree, "norm_stats.json matches the shards (tokens, rms)");
+    if (hub_only > 0) {
+        report += Format("\n%lld shards are on the Hub only (deleted locally after their push): the statistics "
+                         "cannot be recomputed here\n", static_cast<long long>(hub_only));
+    } else {
+        checks.Add(stats_agree, "norm_stats.json matches the shards (tokens, rms)");
+    }
     report += "\nchecks:\n" + checks.lines();
     report += checks.failed() == 0 ? "all checks passed\n" : Format("%d checks FAILED\n", checks.failed());
     return InspectResult{report, checks.failed()};

@@ -11,9 +11,11 @@
 
 #include "core/bf16.h"
 #include "core/bounded_queue.h"
+#include "core/file_util.h"
 #include "core/interrupt.h"
 #include "core/thread_pool.h"
 #include "corpus/source_list.h"
+#include "hub/upload.h"
 #include "kernels/backend.h"
 #include "model/config.h"
 #include "model/hook_site.h"
@@ -184,12 +186,42 @@ std::vector<std::pair<std::string, std::string>> CardFacts(const RunOptions& opt
     return facts;
 }
 
+// The publisher of a run with --push-to-hub (else null), started on `manifest`'s shards.
+std::unique_ptr<HubPublisher> StartPublisher(const RunOptions& options, const hub::HubSettings& hub,
+                                             const RunManifest& manifest) {
+    if (options.push_to_hub.empty()) return nullptr;
+    HubPublisherOptions publish;
+    publish.output_dir = options.output;
+    publish.repo = options.push_to_hub;
+    publish.revision = options.push_revision;
+    publish.is_private = !options.push_public;
+    publish.shards_per_commit = options.push_shards_per_commit;
+    publish.commit_interval_seconds = options.push_commit_interval;
+    publish.delete_local_after_push = options.delete_local_after_push;
+    publish.retry.max_attempts = options.push_retries;
+    const bool quiet = options.quiet;
+    publish.log = [quiet](const std::string& line) {
+        if (!quiet || line.find("failed") != std::string::npos) std::fprintf(stderr, "%s\n", line.c_str());
+    };
+    return std::make_unique<HubPublisher>(hub, std::move(publish), manifest);
+}
+
+// Hands the shard just committed to the publisher, with the card and statistics as they are now.
+Status PublishLastShard(HubPublisher& publisher, const std::string& output_dir, const RunManifest& manifest) {
+    ACT_ASSIGN_OR_RETURN(std::string card, ReadFileToString(output_dir + "/README.md"));
+    ACT_ASSIGN_OR_RETURN(std::string norm_stats, ReadFileToString(output_dir + "/norm_stats.json"));
+    publisher.ShardCommitted(manifest.shards.back(), std::move(card), std::move(norm_stats));
+    return Status::Ok();
+}
+
 }  // namespace
 
 Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& environment) {
     const auto start_time = std::chrono::steady_clock::now();
     ACT_RETURN_IF_ERROR(ValidateRunOptions(options));
     const hub::HubSettings hub = hub::ResolveHubSettings(hub::ProcessEnvironment());
+    // A push that cannot start (no token, offline) is refused before any work, not after it.
+    if (!options.push_to_hub.empty()) ACT_RETURN_IF_ERROR(hub::CheckCanPush(hub, options.push_to_hub).WithContext("--push-to-hub"));
     ACT_ASSIGN_OR_RETURN(const std::string model_dir, ResolveModelDir(options.model, hub));
     const std::string tokenizer_path = ResolveTokenizerPath(options.tokenizer, model_dir);
     ACT_ASSIGN_OR_RETURN(const model::LlamaConfig config, model::LoadLlamaConfig(model_dir + "/config.json"));
@@ -263,6 +295,12 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     sink_options.hook_sites = options.hooks;
     sink_options.card_facts = CardFacts(options);
     summary.rows_at_start = manifest.rows;
+    summary.push_repo = options.push_to_hub;
+    // The card and statistics on disk follow the manifest (a run killed between the two writes
+    // left them behind); the publisher pushes them with the backlog.
+    if (!options.push_to_hub.empty() && !manifest.shards.empty()) {
+        ACT_RETURN_IF_ERROR(RewriteDerivedFiles(sink_options, manifest));
+    }
 
     auto fill_totals = [&](const RunManifest& m) {
         summary.rows = m.rows;
@@ -279,6 +317,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
         manifest.complete = true;
         ACT_RETURN_IF_ERROR(RewriteDerivedFiles(sink_options, manifest));
         fill_totals(manifest);
+        if (auto publisher = StartPublisher(options, hub, manifest)) summary.push = publisher->Finish();
         return summary;
     }
 
@@ -300,6 +339,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     }
 
     const RowOrigin resume_after = manifest.last_row;
+    std::unique_ptr<HubPublisher> publisher = StartPublisher(options, hub, manifest);
     ShardSink sink(sink_options, std::move(manifest));
     RunCounters counters;
     counters.rows = sink.rows();
@@ -442,9 +482,13 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
                     const std::size_t row_bytes = static_cast<std::size_t>(columns[c].width) * dataset::BytesPerValue(columns[c].type);
                     row[c] = std::span<const std::byte>(block->activations[c].data() + i * row_bytes, row_bytes);
                 }
-                if (Status status = sink.AddRow(block->origins[i], block->doc_ids[i], block->tok_pos[i],
-                                                block->token_ids[i], row);
-                    !status.ok()) {
+                const std::int64_t shards_before = sink.shards();
+                Status status = sink.AddRow(block->origins[i], block->doc_ids[i], block->tok_pos[i],
+                                            block->token_ids[i], row);
+                if (status.ok() && publisher && sink.shards() > shards_before) {
+                    status = PublishLastShard(*publisher, options.output, sink.manifest());
+                }
+                if (!status.ok()) {
                     fail(status);
                     limit = "";
                     break;
@@ -459,7 +503,12 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
             // A limit is the reason when one was reached; else the reader has ended (blocks
             // closed after it), and says why.
             const std::string reason = limit != nullptr ? limit : reader_end;
-            if (Status status = sink.Finish(reason, LimitsJson(options)); !status.ok()) fail(status);
+            const std::int64_t shards_before = sink.shards();
+            Status status = sink.Finish(reason, LimitsJson(options));
+            if (status.ok() && publisher && sink.shards() > shards_before) {
+                status = PublishLastShard(*publisher, options.output, sink.manifest());
+            }
+            if (!status.ok()) fail(status);
             counters.shards = sink.shards();
         }
         ++finished;
@@ -491,6 +540,8 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     writer_thread.join();
     progress.Update(counters, elapsed(), /*force=*/true);
     progress.Finish();
+    // Every shard committed locally gets its last chance at the Hub, whatever stopped the run.
+    if (publisher) summary.push = publisher->Finish();
 
     summary.seconds = elapsed();
     summary.forward_tokens = counters.forward_tokens;

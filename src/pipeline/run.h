@@ -14,12 +14,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
 #include "corpus/document_reader.h"
 #include "corpus/window_reader.h"
+#include "pipeline/hub_publisher.h"
 #include "pipeline/run_options.h"
 
 namespace actcache::pipeline {
@@ -39,6 +41,8 @@ struct RunSummary {
     std::vector<std::string> columns;
     corpus::CorpusCounters corpus;  // this session's reading
     corpus::WindowCounters windows;
+    std::string push_repo;               // --push-to-hub
+    std::optional<PublishReport> push;   // when pushing: where the shards stand on the Hub
 };
 
 struct RunEnvironment {

@@ -62,10 +62,18 @@ Status ValidateRunOptions(const RunOptions& options) {
         return Status::Unimplemented("--device " + options.device +
                                      ": only the CPU backend is built in this version");
     }
-    if (!options.push_to_hub.empty()) {
-        return Status::Unimplemented(
-            "--push-to-hub: uploading is not built yet in this version; the dataset folder is "
-            "already laid out as a Hub dataset repo (upload it with huggingface-cli upload)");
+    if (options.push_to_hub.empty() && options.delete_local_after_push) {
+        return Status::InvalidArgument("--delete-local-after-push: needs --push-to-hub");
+    }
+    if (options.push_shards_per_commit < 1 || options.push_shards_per_commit > 48) {
+        return Status::InvalidArgument("--push-shards-per-commit: must be in 1..48 (the Hub takes "
+                                       "at most 50 files a commit, the card and statistics included)");
+    }
+    if (!(options.push_commit_interval >= 0)) {
+        return Status::InvalidArgument("--push-commit-interval: must be at least 0 seconds");
+    }
+    if (options.push_retries < 1) {
+        return Status::InvalidArgument("--push-retries: must be at least 1 (the first attempt)");
     }
     if (options.zstd_level < 1 || options.zstd_level > 22) {
         return Status::InvalidArgument("--zstd-level: must be in 1..22");

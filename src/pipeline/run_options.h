@@ -51,7 +51,15 @@ struct RunOptions {
     int tokenizer_threads = 1;     // threads tokenizing ahead of the model
     std::string device = "cpu";
     bool quiet = false;
+
+    // The Hub (hub_publisher.h): where the shards go as they are written. Never change the bytes.
     std::string push_to_hub;       // ORG/NAME; empty: keep the dataset local
+    bool push_public = false;      // a repository the push creates is private unless this
+    std::string push_revision = "main";
+    bool delete_local_after_push = false;
+    int push_shards_per_commit = 48;
+    double push_commit_interval = 180;  // seconds
+    int push_retries = 6;               // attempts per HTTP request, the first included
 
     bool HasLimit() const { return max_tokens >= 0 || max_docs >= 0 || max_shards >= 0; }
 };

@@ -120,10 +120,12 @@ TEST_F(PushCommandTest, WrongOrMissingTokenIsOneLineWithoutTheToken) {
     EXPECT_THAT(missing.stderr_text, HasSubstr("no Hugging Face token"));
 }
 
-TEST_F(PushCommandTest, RepoIsRequired) {
-    testing::CommandResult result = RunActcache({"push", output_});
-    EXPECT_EQ(result.exit_code, 2);
-    EXPECT_THAT(result.stderr_text, HasSubstr("--repo"));
+TEST_F(PushCommandTest, RepoIsRequiredUnlessTheFolderWasPushedBefore) {
+    testing::TempDir never_pushed;
+    testing::CommandResult result = RunActcache({"push", never_pushed.path()});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_EQ(CountLines(result.stderr_text), 1) << result.stderr_text;
+    EXPECT_THAT(result.stderr_text, HasSubstr("--repo: not given"));
 }
 
 }  // namespace

@@ -53,7 +53,11 @@ TEST(RunOptions, InvalidValuesNameTheirOption) {
     EXPECT_THAT(message([](RunOptions& o) { o.windows.bos_every_window = true, o.windows.seq_len = 1; }),
                 HasSubstr("--seq-len"));
     EXPECT_THAT(message([](RunOptions& o) { o.device = "cuda"; }), HasSubstr("--device cuda"));
-    EXPECT_THAT(message([](RunOptions& o) { o.push_to_hub = "org/name"; }), HasSubstr("--push-to-hub"));
+    EXPECT_THAT(message([](RunOptions& o) { o.delete_local_after_push = true; }),
+                HasSubstr("--delete-local-after-push: needs --push-to-hub"));
+    EXPECT_THAT(message([](RunOptions& o) { o.push_shards_per_commit = 49; }), HasSubstr("--push-shards-per-commit"));
+    EXPECT_THAT(message([](RunOptions& o) { o.push_commit_interval = -1; }), HasSubstr("--push-commit-interval"));
+    EXPECT_THAT(message([](RunOptions& o) { o.push_retries = 0; }), HasSubstr("--push-retries"));
     EXPECT_THAT(message([](RunOptions& o) { o.dtype = "f16"; }), HasSubstr("--dtype"));
 }
 
