@@ -7,6 +7,9 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "core/file_util.h"
+#include "dataset/card_merge.h"
+#include "hub/hub_api.h"
 #include "hub/hub_settings.h"
 #include "hub/upload.h"
 #include "pipeline/manifest.h"
@@ -51,6 +54,13 @@ Status Push(PushCommandOptions options) {
         }
     }
     const hub::HubSettings settings = hub::ResolveHubSettings(hub::ProcessEnvironment());
+    // The card goes up merged into the one on the Hub, keeping what others wrote there.
+    ACT_RETURN_IF_ERROR(hub::CheckCanPush(settings, options.repo));
+    if (Result<std::string> card = ReadFileToString(options.dir + "/README.md"); card.ok()) {
+        ACT_ASSIGN_OR_RETURN(std::optional<std::string> remote,
+                             hub::ReadRepoFile(settings, options.repo, options.revision, "README.md", upload.retry));
+        if (remote) upload.content_overrides["README.md"] = dataset::MergeDatasetCard(*card, *remote);
+    }
     ACT_ASSIGN_OR_RETURN(
         hub::UploadSummary summary,
         hub::UploadFolder(settings, options.repo, options.revision, options.dir, upload));

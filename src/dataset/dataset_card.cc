@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "dataset/card_merge.h"
+
 namespace actcache::dataset {
 namespace {
 
@@ -91,7 +93,7 @@ std::string BuildCardYaml(const CardOptions& options) {
 }
 
 std::string BuildDatasetCard(const CardOptions& options) {
-    std::string card = "---\n" + BuildCardYaml(options) + "---\n\n";
+    std::string card = "---\n" + BuildCardYaml(options) + "---\n\n" + std::string(kCardSectionBegin);
     std::int64_t rows = 0;
     for (const ShardInfo& shard : options.shards) rows += shard.num_examples;
     card += "# Activation dataset\n\n";
@@ -128,6 +130,7 @@ std::string BuildDatasetCard(const CardOptions& options) {
             "`rms` = sqrt(Σ‖x‖² / N), the root mean squared L2 norm per token, then "
             "`rms_per_element`, `mean_norm` (Σ‖x‖ / N), `saelens_scaling_factor` (sqrt(D) / mean_norm), "
             "per-dimension `mean` and `variance`, and the float64 accumulators they come from.\n";
+    card += kCardSectionEnd;
     return card;
 }
 

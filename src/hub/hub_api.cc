@@ -166,6 +166,16 @@ Result<std::string> HeadCommit(const HubSettings& settings, const std::string& r
     return sha->as_string();
 }
 
+Result<std::optional<std::string>> ReadRepoFile(const HubSettings& settings, const std::string& repo,
+                                                const std::string& revision, const std::string& path,
+                                                const http::RetryPolicy& retry) {
+    const std::string url = DatasetFileUrl(settings, repo, revision, path);
+    ACT_ASSIGN_OR_RETURN(http::Response response, SendJson("GET", url, "", ApiHeaders(settings), retry));
+    if (response.status == 404) return std::optional<std::string>();
+    if (!IsSuccess(response.status)) return HttpError(response, "GET", url, repo);
+    return std::optional<std::string>(std::move(response.body));
+}
+
 Result<std::vector<PreuploadAnswer>> Preupload(const HubSettings& settings, const std::string& repo,
                                                const std::string& revision,
                                                const std::vector<PreuploadFile>& files,

@@ -27,6 +27,12 @@ Result<bool> CreateDatasetRepo(const HubSettings& settings, const std::string& r
 Result<std::string> HeadCommit(const HubSettings& settings, const std::string& repo,
                                const std::string& revision, const http::RetryPolicy& retry);
 
+// The content of small file `path` at `revision` of dataset `repo` (resolve endpoint, redirects
+// followed); nullopt when the repository, the revision or the file does not exist.
+Result<std::optional<std::string>> ReadRepoFile(const HubSettings& settings, const std::string& repo,
+                                                const std::string& revision, const std::string& path,
+                                                const http::RetryPolicy& retry);
+
 struct PreuploadFile {
     std::string path;    // in the repository, '/'-separated
     std::string sample;  // the first 512 bytes (fewer for a smaller file)

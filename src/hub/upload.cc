@@ -75,6 +75,8 @@ Result<std::vector<UploadItem>> ListFolder(const std::string& dir, const UploadO
         item.local_path = it->path().string();
         if (auto known = options.known_digests.find(item.path); known != options.known_digests.end())
             item.known = known->second;
+        if (auto content = options.content_overrides.find(item.path); content != options.content_overrides.end())
+            item.content = content->second;
         items.push_back(std::move(item));
     }
     if (error) return Status::IOError(dir + ": cannot list: " + error.message());

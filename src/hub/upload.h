@@ -35,6 +35,9 @@ struct UploadOptions {
     // Digests already computed (e.g. from .actcache/manifest.json), by path in the folder
     // (UploadFolder only).
     std::map<std::string, KnownDigest> known_digests;
+    // Bytes to push instead of a local file's, by path in the folder (UploadFolder only): a
+    // README.md merged with the one on the Hub, say.
+    std::map<std::string, std::string> content_overrides;
     http::RetryPolicy retry;
     // Called with one line of progress ("uploaded data/x.parquet (3/12, 524288000 bytes)") after
     // each LFS object and each commit; may be empty.

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/file_util.h"
+#include "dataset/card_merge.h"
 #include "hub/hub_api.h"
 
 namespace actcache::pipeline {
@@ -135,6 +136,14 @@ bool HubPublisher::EnsureRepository() {
         return false;
     }
     report_.repo_created = *created;
+    // A card already there keeps its own keys and prose: ours is merged into it at each commit.
+    Result<std::optional<std::string>> card =
+        hub::ReadRepoFile(settings_, options_.repo, options_.revision, kCardFile, options_.retry);
+    if (!card.ok()) {
+        RecordFailure(card.status());
+        return false;
+    }
+    remote_card_ = std::move(*card);
     repo_ready_ = true;
     return true;
 }
@@ -189,7 +198,7 @@ void HubPublisher::CommitDueGroup(bool final) {
     const Snapshot& snapshot = *pending_[group - 1].snapshot;
     std::vector<hub::UploadItem> derived(2);
     derived[0].path = kCardFile;
-    derived[0].content = snapshot.card;
+    derived[0].content = remote_card_ ? dataset::MergeDatasetCard(snapshot.card, *remote_card_) : snapshot.card;
     derived[1].path = kNormStatsFile;
     derived[1].content = snapshot.norm_stats;
     Result<hub::StagedFiles> derived_staged =

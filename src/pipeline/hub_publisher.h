@@ -4,7 +4,8 @@
 // time), and uploaded shards are committed in groups — when shards_per_commit are waiting, or
 // commit_interval after the last commit, and at the end — together with README.md and
 // norm_stats.json as they were right after the group's last shard, so every commit leaves a
-// dataset that loads (the card names exactly the splits the Hub holds). Group commits keep a
+// dataset that loads (the card names exactly the splits the Hub holds). A README.md already on
+// the Hub is kept: the card is merged into it (dataset/card_merge.h). Group commits keep a
 // fast run within the Hub's commit rate limits; the shard digests come from the writer.
 //
 // Nothing is lost: a shard is complete on local disk before it is handed here. A failed upload
@@ -112,6 +113,7 @@ private:
     std::deque<PendingShard> pending_;  // in shard order
     PushState state_;
     bool repo_ready_ = false;
+    std::optional<std::string> remote_card_;  // README.md on the Hub when pushing started
     bool round_failed_ = false;
     std::chrono::steady_clock::duration commit_interval_{};
     std::chrono::steady_clock::time_point last_commit_;

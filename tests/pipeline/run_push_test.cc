@@ -244,6 +244,30 @@ TEST_F(RunPushTest, DeleteLocalAfterPushKeepsOnlyWhatTheHubLacks) {
     EXPECT_THAT(again.stdout_text, HasSubstr("already complete"));
 }
 
+TEST_F(RunPushTest, ACardAlreadyOnTheHubIsMergedNotReplaced) {
+    testing::TempDir work;
+    const std::string theirs = work.File("theirs");
+    fs::create_directories(theirs);
+    testing::WriteFile(theirs + "/README.md", "---\nlicense: mit\n---\n# Notes by the owner\n");
+    testing::TestHttpServer server(work.path(), {"--hub-upload", "--require-token", kToken});
+    ASSERT_EQ(Actcache(&server, {"push", theirs, "--repo", kRepo}).exit_code, 0);
+
+    const std::string out = work.File("out");
+    testing::CommandResult run = Actcache(&server, RunArgs(out, {"--max-shards", "3"}));
+    ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+    const std::string card = Remote(server, "README.md").value_or("");
+    EXPECT_TRUE(card.starts_with("---\nlicense: mit\ndataset_info:\n")) << card;
+    EXPECT_THAT(card, HasSubstr("---\n# Notes by the owner\n"));
+    EXPECT_EQ(Count(card, "- split: train_"), 3);
+    EXPECT_THAT(card, HasSubstr("3 shards"));
+
+    // `push` merges the same way, so nothing is left to commit.
+    testing::CommandResult push = Actcache(&server, {"push", out});
+    ASSERT_EQ(push.exit_code, 0) << push.stderr_text;
+    EXPECT_THAT(push.stdout_text, HasSubstr("0 files committed in 0 commits"));
+    EXPECT_EQ(Remote(server, "README.md").value_or(""), card);
+}
+
 TEST_F(RunPushTest, NoTokenOrOfflineStopsBeforeAnyWork) {
     testing::TempDir work;
     const std::string out = work.File("out");
