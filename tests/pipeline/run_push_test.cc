@@ -12,6 +12,7 @@
 #include <regex>
 #include <set>
 
+#include "core/json.h"
 #include "support/http_test_server.h"
 #include "support/temp_dir.h"
 
@@ -115,14 +116,47 @@ protected:
             EXPECT_TRUE(*remote == bytes) << path << " differs on the Hub";
         }
         EXPECT_EQ(RemotePaths(server), expected);
-        const std::string card = Remote(server, "README.md").value_or("");
-        const std::regex split_path("path: (data/train_[0-9]{5})-\\*");
-        int splits = 0;
-        for (auto it = std::sregex_iterator(card.begin(), card.end(), split_path); it != std::sregex_iterator(); ++it) {
-            ++splits;
-            EXPECT_TRUE(expected.contains((*it)[1].str() + "-00000-of-00001.parquet")) << (*it)[1];
+        CheckLoadableCard(Remote(server, "README.md").value_or(""), expected);
+    }
+
+    // What load_dataset(repo, split="train_00000") requires of the card (§A.6), read with the npm
+    // `yaml` parser: the splits of dataset_info are exactly those of the default config's
+    // data_files, and each data_files pattern matches a file the Hub holds.
+    static void CheckLoadableCard(const std::string& card, const std::set<std::string>& remote_paths) {
+        testing::TempDir dir;
+        testing::WriteFile(dir.File("README.md"), card);
+        testing::CommandResult parsed = RunShell("cd " + ShellQuote(std::string(ACTCACHE_SOURCE_DIR) + "/tests/oracles") +
+                                                 " && node parse_yaml.mjs " + ShellQuote(dir.File("README.md")));
+        ASSERT_EQ(parsed.exit_code, 0) << parsed.stderr_text;
+        Result<JsonValue> yaml = ParseJson(parsed.stdout_text);
+        ASSERT_TRUE(yaml.ok());
+        std::set<std::string> info_splits, file_splits;
+        // One config: an object; several: a list with config_name (§A.3).
+        const JsonValue* info = yaml->Find("dataset_info");
+        ASSERT_TRUE(info != nullptr);
+        if (info->is_array()) {
+            const auto& configs = info->items();
+            auto it = std::find_if(configs.begin(), configs.end(), [](const JsonValue& config) {
+                return config.Find("config_name")->as_string() == "default";
+            });
+            ASSERT_TRUE(it != configs.end());
+            info = &*it;
         }
-        EXPECT_GT(splits, 0);
+        for (const JsonValue& split : info->Find("splits")->items()) info_splits.insert(split.Find("name")->as_string());
+        for (const JsonValue& config : yaml->Find("configs")->items()) {
+            if (config.Find("config_name")->as_string() != "default") continue;
+            for (const JsonValue& entry : config.Find("data_files")->items()) {
+                file_splits.insert(entry.Find("split")->as_string());
+                std::string pattern = entry.Find("path")->as_string();
+                ASSERT_TRUE(pattern.ends_with("*")) << pattern;
+                pattern.pop_back();
+                EXPECT_TRUE(std::any_of(remote_paths.begin(), remote_paths.end(),
+                                        [&](const std::string& path) { return path.starts_with(pattern); }))
+                    << pattern << "* matches no file on the Hub";
+            }
+        }
+        EXPECT_FALSE(info_splits.empty());
+        EXPECT_EQ(info_splits, file_splits);
     }
 
     static testing::TempDir* dir_;
@@ -259,6 +293,7 @@ TEST_F(RunPushTest, ACardAlreadyOnTheHubIsMergedNotReplaced) {
     EXPECT_TRUE(card.starts_with("---\nlicense: mit\ndataset_info:\n")) << card;
     EXPECT_THAT(card, HasSubstr("---\n# Notes by the owner\n"));
     EXPECT_EQ(Count(card, "- split: train_"), 3);
+    CheckLoadableCard(card, RemotePaths(server));
     EXPECT_THAT(card, HasSubstr("3 shards"));
 
     // `push` merges the same way, so nothing is left to commit.
