@@ -90,7 +90,7 @@ Status Forward(const ForwardCommandOptions& options) {
     ACT_ASSIGN_OR_RETURN(auto llama, model::LlamaModel::Load(options.model_dir, precision,
                                                              required.n_layers, required.final_norm));
     ThreadPool pool(options.threads);
-    auto backend = kernels::MakeReferenceBackend(pool);
+    auto backend = kernels::MakeCpuBackend(pool);
     ACT_ASSIGN_OR_RETURN(auto forward,
                          model::LlamaForward::Create(
                              *llama, *backend,

@@ -68,4 +68,13 @@ public:
 // `pool` must outlive the backend.
 std::unique_ptr<Backend> MakeReferenceBackend(ThreadPool& pool);
 
+// (cpu_backend.cc) The fastest kernels this CPU runs: the AVX512-BF16 GEMM for bf16 matmuls
+// where the CPU has it, the reference kernels for everything else. Same determinism contract;
+// results differ from the reference backend only by fp32 rounding order inside GEMM sums.
+// ACTCACHE_KERNELS=reference in the environment forces the reference backend.
+std::unique_ptr<Backend> MakeCpuBackend(ThreadPool& pool);
+
+// Which kernels MakeCpuBackend picks here: "avx512bf16" or "reference".
+const char* CpuKernelsName();
+
 }  // namespace actcache::kernels

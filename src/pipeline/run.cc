@@ -327,7 +327,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     ACT_ASSIGN_OR_RETURN(auto llama, model::LlamaModel::Load(model_dir, precision, required.n_layers, required.final_norm));
     ACT_ASSIGN_OR_RETURN(std::vector<corpus::Source> sources, corpus::ExpandSources(options.corpus, hub));
     ThreadPool compute_pool(options.threads > 0 ? options.threads : ThreadPool::HardwareThreads());
-    auto backend = kernels::MakeReferenceBackend(compute_pool);
+    auto backend = kernels::MakeCpuBackend(compute_pool);
     model::ForwardOptions forward_options;
     forward_options.hooks = sites;
     forward_options.max_batch = options.batch;

@@ -1,0 +1,97 @@
+// The CPU backend: the fastest kernels this CPU runs, the reference kernels for the rest.
+//
+// Matmul in Precision::kBf16 goes to the AVX512-BF16 GEMM (gemm_bf16_avx512.h) when the CPU has
+// it; each weight is packed on first use and kept (weights live as long as the model, and a
+// forward pass multiplies by each of them once per batch). Everything else, and every op on a
+// CPU without AVX512-BF16, runs the reference kernels. ACTCACHE_KERNELS=reference forces the
+// reference kernels everywhere (tests and benchmarks compare the two paths that way).
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "kernels/backend.h"
+#include "kernels/gemm_bf16_avx512.h"
+
+namespace actcache::kernels {
+namespace {
+
+// Panels (64 columns each) per task: 4 panels of a K = 2048 weight are 1 MB of packed bf16,
+// about one core's L2, reused by every row.
+constexpr std::int64_t kPanelsPerTask = 4;
+
+class CpuBackend final : public Backend {
+public:
+    explicit CpuBackend(ThreadPool& pool) : pool_(pool), reference_(MakeReferenceBackend(pool)) {}
+
+    void Matmul(Precision precision, const float* x, std::int64_t M, std::int64_t K,
+                const WeightMatrix& w, float* y) override {
+        if (precision != Precision::kBf16 || w.type != WeightType::kBf16) {
+            reference_->Matmul(precision, x, M, K, w, y);
+            return;
+        }
+        ACT_CHECK(w.cols == K);
+        const PackedBf16Weight& packed = Packed(w);
+        x_bits_.resize(static_cast<std::size_t>(M * 2 * packed.k_pairs));
+        PackBf16Rows(x, M, K, x_bits_.data());
+        const std::int64_t tasks = (packed.panels + kPanelsPerTask - 1) / kPanelsPerTask;
+        pool_.ParallelFor(tasks, [&](std::int64_t task) {
+            const std::int64_t begin = task * kPanelsPerTask;
+            const std::int64_t end = begin + kPanelsPerTask < packed.panels ? begin + kPanelsPerTask : packed.panels;
+            GemmBf16Avx512(x_bits_.data(), M, packed, begin, end, y);
+        });
+    }
+
+    void RmsNorm(Precision precision, const float* x, std::int64_t M, std::int64_t D,
+                 const float* w, float eps, float* y) override {
+        reference_->RmsNorm(precision, x, M, D, w, eps, y);
+    }
+    void Rope(Precision precision, float* x, std::int64_t B, std::int64_t T, std::int64_t n_heads,
+              std::int64_t Dh, const float* cos, const float* sin) override {
+        reference_->Rope(precision, x, B, T, n_heads, Dh, cos, sin);
+    }
+    void Attention(Precision precision, const float* q, const float* k, const float* v,
+                   std::int64_t B, std::int64_t T, std::int64_t H, std::int64_t Hkv,
+                   std::int64_t Dh, float scale, float* out) override {
+        reference_->Attention(precision, q, k, v, B, T, H, Hkv, Dh, scale, out);
+    }
+    void SiluMul(Precision precision, const float* g, const float* u, std::int64_t n,
+                 float* y) override {
+        reference_->SiluMul(precision, g, u, n, y);
+    }
+    void Add(Precision precision, const float* a, const float* b, std::int64_t n,
+             float* y) override {
+        reference_->Add(precision, a, b, n, y);
+    }
+
+private:
+    // The packed copy of `w`, made on first use. Keyed by the weight's address: a model's
+    // weights do not move while a backend uses them.
+    const PackedBf16Weight& Packed(const WeightMatrix& w) {
+        auto it = packed_.find(w.data);
+        if (it == packed_.end()) it = packed_.emplace(w.data, PackBf16Weight(w)).first;
+        ACT_CHECK(it->second.n == w.rows && it->second.k == w.cols);
+        return it->second;
+    }
+
+    ThreadPool& pool_;
+    std::unique_ptr<Backend> reference_;
+    std::unordered_map<const void*, PackedBf16Weight> packed_;
+    std::vector<std::uint16_t> x_bits_;  // scratch: the input rows as bf16
+};
+
+}  // namespace
+
+const char* CpuKernelsName() {
+    const char* forced = std::getenv("ACTCACHE_KERNELS");
+    if (forced != nullptr && std::strcmp(forced, "reference") == 0) return "reference";
+    return CpuHasAvx512Bf16() ? "avx512bf16" : "reference";
+}
+
+std::unique_ptr<Backend> MakeCpuBackend(ThreadPool& pool) {
+    if (std::strcmp(CpuKernelsName(), "reference") == 0) return MakeReferenceBackend(pool);
+    return std::make_unique<CpuBackend>(pool);
+}
+
+}  // namespace actcache::kernels
