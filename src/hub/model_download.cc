@@ -52,6 +52,18 @@ std::string NormaliseEtag(std::string etag) {
     return etag;
 }
 
+// The etag names a file in blobs/: the Hub's are hex; anything that could leave the folder or
+// hide (a leading dot) is refused.
+bool UsableAsFileName(const std::string& etag) {
+    if (etag.empty() || etag.size() > 128 || etag.front() == '.') return false;
+    for (char c : etag) {
+        const bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           c == '-' || c == '_' || c == '.';
+        if (!plain) return false;
+    }
+    return true;
+}
+
 std::string Origin(const std::string& url) {
     const std::size_t scheme = url.find("://");
     const std::size_t path = scheme == std::string::npos ? std::string::npos : url.find('/', scheme + 3);
@@ -118,8 +130,8 @@ Result<std::optional<FileMetadata>> ProbeFile(Job& job, const std::string& path)
         metadata.size = ParseSize(linked_size.empty() ? response.Header("content-length") : linked_size);
         metadata.presigned = response.status != 200;
         metadata.download_url = metadata.presigned ? location : request.url;
-        if (!IsCommitHash(metadata.commit) || metadata.etag.empty() || metadata.etag.find('/') != std::string::npos) {
-            return Status::Corruption(where + ": the answer lacks X-Repo-Commit or ETag; is HF_ENDPOINT (" +
+        if (!IsCommitHash(metadata.commit) || !UsableAsFileName(metadata.etag)) {
+            return Status::Corruption(where + ": the answer lacks X-Repo-Commit or a hex ETag; is HF_ENDPOINT (" +
                                       job.settings.endpoint + ") a Hugging Face Hub?");
         }
         if (!job.commit.empty() && metadata.commit != job.commit) {

@@ -267,5 +267,18 @@ TEST_F(ModelDownloadTest, ACacheFilledByPythonToolsIsFoundWithoutTheNetwork) {
     EXPECT_THAT(other.status().message(), HasSubstr("refs/dev"));
 }
 
+TEST(ShardFileNamesTest, DistinctSortedAndNeverOutsideTheSnapshot) {
+    auto names = ShardFileNames(R"({"weight_map": {"x": "b.safetensors", "y": "a.safetensors", "z": "b.safetensors"}})",
+                                "index");
+    ASSERT_TRUE(names.ok()) << names.status().message();
+    EXPECT_EQ(*names, (std::vector<std::string>{"a.safetensors", "b.safetensors"}));
+    for (const char* bad : {"../x.safetensors", "/etc/passwd", "a//b", "a/../../b", ""}) {
+        auto refused = ShardFileNames(std::string(R"({"weight_map": {"t": ")") + bad + R"("}})", "index");
+        EXPECT_EQ(refused.status().code(), StatusCode::kCorruption) << bad;
+        EXPECT_THAT(refused.status().message(), HasSubstr("weight_map.t")) << bad;
+    }
+    EXPECT_EQ(ShardFileNames("[]", "index").status().code(), StatusCode::kCorruption);
+}
+
 }  // namespace
 }  // namespace actcache::hub
