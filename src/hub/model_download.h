@@ -44,7 +44,8 @@ using DownloadProgress = std::function<void(const DownloadNotice& notice)>;
 // repository, revision or required file; Corruption naming the file when its bytes do not match
 // the sha256 / git blob sha1 the Hub announced (the partial download is removed) or the Hub's
 // answer lacks X-Repo-Commit; IOError / ResourceExhausted for the cache folder.
-// Thread-safe with other calls and processes on the same cache (per-blob file locks).
+// Several processes may download into one cache at once: each blob is written under its
+// .locks flock (the lock huggingface_hub takes too) and appears by rename.
 Result<std::string> DownloadModelSnapshot(const HubSettings& settings, const std::string& repo_id,
                                           const std::string& revision, const ModelFileList& files,
                                           const DownloadProgress& progress);

@@ -138,7 +138,9 @@ class Handler(hub_model_emulation.ModelMixin, hub_upload_emulation.UploadMixin,
     def do_HEAD(self):
         self.log_request_line("HEAD")
         if not (args.model_repo and self.model_request("HEAD")):
-            self.send_error_body(404)
+            self.send_response(404)  # a HEAD answer carries no body
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
     def do_GET(self):
         self.log_request_line("GET")
