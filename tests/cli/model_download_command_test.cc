@@ -95,6 +95,28 @@ TEST_F(ModelDownloadCommandTest, DownloadsOnceThenRunsOfflineFromTheCache) {
     EXPECT_THAT(missing.stderr_text, HasSubstr("HF_HUB_OFFLINE"));
 }
 
+TEST_F(ModelDownloadCommandTest, AShardedModelIsDownloadedShardByShard) {
+    const std::string sharded = dir_.File("sharded");
+    fs::copy(model_, sharded);
+    ASSERT_EQ(RunShell("python3 " + ShellQuote(std::string(ACTCACHE_SOURCE_DIR) + "/tests/support/split_safetensors.py") +
+                       " " + ShellQuote(sharded)).exit_code, 0);
+    ASSERT_FALSE(fs::exists(sharded + "/model.safetensors"));
+    testing::TestHttpServer server(sharded, {"--model-repo", "org/sharded=" + sharded});
+    testing::CommandResult run = Run("org/sharded", Endpoint(server), "sharded-run");
+    ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+    EXPECT_THAT(run.stderr_text, HasSubstr("model-00001-of-00002.safetensors"));
+    EXPECT_THAT(run.stderr_text, HasSubstr("model-00002-of-00002.safetensors"));
+    // The same activations as the single-file model gives (a run of it through a local folder).
+    testing::CommandResult single = Run(model_, "", "single-run");
+    ASSERT_EQ(single.exit_code, 0) << single.stderr_text;
+    ASSERT_FALSE(fs::is_empty(dir_.File("single-run/data")));
+    for (const auto& entry : fs::directory_iterator(dir_.File("single-run/data"))) {
+        EXPECT_TRUE(testing::ReadFile(entry.path().string()) ==
+                    testing::ReadFile(dir_.File("sharded-run/data/") + entry.path().filename().string()))
+            << entry.path().filename();
+    }
+}
+
 TEST_F(ModelDownloadCommandTest, ACacheWrittenByPythonToolsIsUsedWithoutAnyRequest) {
     // The layout huggingface_hub writes (§D.2): blobs named by etag, relative symlinks, refs/main.
     // The blob names here are not real digests: a cached file is trusted, not re-hashed.
