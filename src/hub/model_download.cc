@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/file_util.h"
+#include "core/interrupt.h"
 #include "hub/dataset_files.h"
 #include "http/get_stream.h"
 #include "http/request.h"
@@ -238,6 +239,10 @@ Status AppendBody(const Job& job, const FileMetadata& metadata, std::uint64_t fi
         Result<std::size_t> n = stream->Read(buffer);
         if (!n.ok()) return n.status().WithContext(where);
         if (*n == 0) return Status::Ok();
+        if (InterruptSignal() != 0) {  // Ctrl-C during a long download (handlers of `run`)
+            return Status::Cancelled(where + ": interrupted; the partial download is kept and the next run "
+                                             "resumes it");
+        }
         for (std::size_t done = 0; done < *n;) {
             const ssize_t wrote = ::write(fd, buffer.data() + done, *n - done);
             if (wrote < 0 && errno == EINTR) continue;

@@ -43,7 +43,8 @@ using DownloadProgress = std::function<void(const DownloadNotice& notice)>;
 // gated: says to accept the license on the model page and set HF_TOKEN); NotFound for a missing
 // repository, revision or required file; Corruption naming the file when its bytes do not match
 // the sha256 / git blob sha1 the Hub announced (the partial download is removed) or the Hub's
-// answer lacks X-Repo-Commit; IOError / ResourceExhausted for the cache folder.
+// answer lacks X-Repo-Commit; Cancelled when InterruptSignal() (core/interrupt.h) is set while
+// bytes arrive (the partial download is kept); IOError / ResourceExhausted for the cache folder.
 // Several processes may download into one cache at once: each blob is written under its
 // .locks flock (the lock huggingface_hub takes too) and appears by rename.
 Result<std::string> DownloadModelSnapshot(const HubSettings& settings, const std::string& repo_id,
