@@ -11,11 +11,13 @@
 #include "core/file_util.h"
 #include "core/npy.h"
 #include "core/thread_pool.h"
+#include "hub/hub_settings.h"
 #include "kernels/backend.h"
 #include "model/config.h"
 #include "model/hook_site.h"
 #include "model/llama_forward.h"
 #include "model/llama_model.h"
+#include "pipeline/model_source.h"
 #include "tokenizer/tokenizer.h"
 
 namespace actcache::cli {
@@ -62,7 +64,10 @@ Status WriteCapture(const std::string& path, std::span<const float> values, std:
     return WriteNpyUint16(path, {T, width}, bits);
 }
 
-Status Forward(const ForwardCommandOptions& options) {
+Status Forward(ForwardCommandOptions options) {
+    // A Hub id is read from the HF cache, downloaded into it when missing (as `run` does).
+    ACT_ASSIGN_OR_RETURN(options.model_dir,
+                         pipeline::ResolveModelDir(options.model_dir, hub::ResolveHubSettings(hub::ProcessEnvironment())));
     std::vector<std::int32_t> tokens;
     if (!options.text.empty()) {  // the model's own tokenizer, as tok(text, add_special_tokens=...)
         ACT_ASSIGN_OR_RETURN(auto tokenizer, tokenizer::Tokenizer::Load(options.model_dir));
@@ -116,9 +121,9 @@ Subcommand AddForwardCommand(CLI::App& parent) {
     auto options = std::make_shared<ForwardCommandOptions>();
     CLI::App* app = parent.add_subcommand(
         "forward", "Capture the activations of one token sequence into .npy files");
-    app->add_option("--model", options->model_dir, "HF-format model folder")
-        ->required()
-        ->check(CLI::ExistingDirectory);
+    app->add_option("--model", options->model_dir,
+                    "HF-format model folder, or a Hub id ORG/NAME[@REV] (HF cache, downloaded when missing)")
+        ->required();
     app->add_option("--hook", options->hooks,
                     "Hook site, repeatable: an HF module path (output; ':input' for its input) "
                     "such as model.layers.8.mlp, or a TransformerLens name such as "

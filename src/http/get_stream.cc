@@ -173,13 +173,13 @@ Status GetStream::StartTransfer() {
     t->multi = curl_multi_init();
     t->easy = curl_easy_init();
     if (t->multi == nullptr || t->easy == nullptr) return Status::Internal("libcurl init failed");
-    t->offset = delivered_;
+    t->offset = options_.first_byte + delivered_;
     t->expected_etag = &etag_;
     for (const std::string& header : options_.headers) {
         t->headers = curl_slist_append(t->headers, header.c_str());
     }
-    if (delivered_ > 0) {
-        t->headers = curl_slist_append(t->headers, ("Range: bytes=" + std::to_string(delivered_) + "-").c_str());
+    if (t->offset > 0) {
+        t->headers = curl_slist_append(t->headers, ("Range: bytes=" + std::to_string(t->offset) + "-").c_str());
         if (!etag_.empty()) t->headers = curl_slist_append(t->headers, ("If-Range: " + etag_).c_str());
     }
     CURL* easy = t->easy;

@@ -26,6 +26,10 @@ struct GetOptions {
     RetryPolicy retry;
     std::int64_t connect_timeout_ms = 30000;
     std::int64_t stall_timeout_s = 60;  // a transfer slower than 1 byte/s for this long fails
+    // The first byte of the resource to read: a download resumed from a partial file asks for
+    // "Range: bytes=first_byte-" from the start (a server that ignores it is read from its
+    // first byte with the prefix skipped, as for any resume).
+    std::uint64_t first_byte = 0;
 };
 
 // One owner, not thread-safe.
@@ -63,7 +67,7 @@ private:
     GetOptions options_;
     std::unique_ptr<Transfer> transfer_;
     std::string etag_;             // from the first response, for If-Range
-    std::uint64_t delivered_ = 0;  // body bytes handed to the reader
+    std::uint64_t delivered_ = 0;  // body bytes handed to the reader (from options_.first_byte)
     int attempt_ = 0;
     bool done_ = false;
 };

@@ -1,6 +1,7 @@
 #include "pipeline/model_source.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <vector>
@@ -8,10 +9,11 @@
 #include "core/mapped_file.h"
 #include "core/sha256.h"
 #include "hub/model_cache.h"
+#include "hub/model_download.h"
 
 namespace actcache::pipeline {
 
-Result<std::string> ResolveModelDir(const std::string& model, const hub::HubSettings& hub) {
+Result<std::string> ResolveModelDir(const std::string& model, const hub::HubSettings& hub, bool quiet) {
     std::error_code error;
     if (std::filesystem::is_directory(model, error)) return model;
     const std::size_t slash = model.find('/');
@@ -22,7 +24,26 @@ Result<std::string> ResolveModelDir(const std::string& model, const hub::HubSett
     const std::size_t at = model.find('@');
     const std::string repo_id = model.substr(0, at);
     const std::string revision = at == std::string::npos ? "main" : model.substr(at + 1);
-    return hub::FindCachedModel(hub, repo_id, revision);
+    const hub::ModelFileList files = hub::LlamaModelFiles();
+    Result<std::string> cached = hub::FindCachedModel(hub, repo_id, revision, files);
+    if (cached.ok() || cached.status().code() != StatusCode::kNotFound) return cached;
+    if (hub.offline) {
+        return Status::NotFound(cached.status().message() +
+                                "; HF_HUB_OFFLINE is set, so it is not downloaded: unset it, or fetch it "
+                                "with `huggingface-cli download " + repo_id + "` elsewhere");
+    }
+    hub::DownloadProgress progress;
+    if (!quiet) {
+        progress = [&repo_id](const hub::DownloadNotice& notice) {
+            std::fprintf(stderr, "downloading %s: %s, %llu bytes", repo_id.c_str(), notice.path.c_str(),
+                         static_cast<unsigned long long>(notice.size_bytes));
+            if (notice.resume_from_bytes > 0) {
+                std::fprintf(stderr, " (resuming at %llu)", static_cast<unsigned long long>(notice.resume_from_bytes));
+            }
+            std::fprintf(stderr, "\n");
+        };
+    }
+    return hub::DownloadModelSnapshot(hub, repo_id, revision, files, progress);
 }
 
 std::string ResolveTokenizerPath(const std::string& tokenizer, const std::string& model_dir) {

@@ -9,9 +9,13 @@
 
 namespace actcache::pipeline {
 
-// `model` as given to --model: a local HF-format folder, else a Hub id ("ORG/NAME[@REV]")
-// found in the HF cache. NotFound saying where it looked.
-Result<std::string> ResolveModelDir(const std::string& model, const hub::HubSettings& hub);
+// `model` as given to --model: a local HF-format folder, else a Hub id ("ORG/NAME[@REV]",
+// REV a branch, tag or commit; default main): its snapshot in the HF cache when that holds every
+// file a forward pass needs (no request is made), else — unless hub.offline — the snapshot after
+// downloading the missing files into the cache (hub::DownloadModelSnapshot), with one line per
+// file fetched on stderr unless `quiet`. Offline and not cached: NotFound naming the cache
+// folder and the missing files. Other errors as DownloadModelSnapshot's.
+Result<std::string> ResolveModelDir(const std::string& model, const hub::HubSettings& hub, bool quiet = false);
 
 // The tokenizer.json a run uses: `tokenizer` (a file or folder) when given, else the model's.
 std::string ResolveTokenizerPath(const std::string& tokenizer, const std::string& model_dir);

@@ -222,7 +222,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     const hub::HubSettings hub = hub::ResolveHubSettings(hub::ProcessEnvironment());
     // A push that cannot start (no token, offline) is refused before any work, not after it.
     if (!options.push_to_hub.empty()) ACT_RETURN_IF_ERROR(hub::CheckCanPush(hub, options.push_to_hub).WithContext("--push-to-hub"));
-    ACT_ASSIGN_OR_RETURN(const std::string model_dir, ResolveModelDir(options.model, hub));
+    ACT_ASSIGN_OR_RETURN(const std::string model_dir, ResolveModelDir(options.model, hub, options.quiet));
     const std::string tokenizer_path = ResolveTokenizerPath(options.tokenizer, model_dir);
     ACT_ASSIGN_OR_RETURN(const model::LlamaConfig config, model::LoadLlamaConfig(model_dir + "/config.json"));
     ACT_ASSIGN_OR_RETURN(auto tokenizer, tokenizer::Tokenizer::Load(tokenizer_path));

@@ -76,6 +76,20 @@ TEST_F(GetStreamTest, ResumesWithRangeAfterConnectionsDropMidBody) {
     EXPECT_EQ(waits_, (std::vector<std::int64_t>{10, 20, 40}));  // exponential backoff
 }
 
+TEST_F(GetStreamTest, StartsAtFirstByteAndResumesFromThere) {
+    testing::TestHttpServer server(root_.path(), {"--faults", "1", "--drop-after", "1000"});
+    GetOptions options = Options();
+    options.first_byte = 5000;
+    auto stream = GetStream::Open(server.Url("data.bin"), options);
+    ASSERT_TRUE(stream.ok());
+    auto body = ReadAll(**stream);
+    ASSERT_TRUE(body.ok()) << body.status().message();
+    EXPECT_TRUE(*body == content_.substr(5000));
+    const std::string log = server.Log();
+    EXPECT_THAT(log, HasSubstr("GET /data.bin bytes=5000-"));
+    EXPECT_THAT(log, HasSubstr("GET /data.bin bytes=6000-"));
+}
+
 TEST_F(GetStreamTest, ServerIgnoringRangeIsReadFromTheStartWithThePrefixSkipped) {
     testing::TestHttpServer server(root_.path(),
                                    {"--faults", "2", "--drop-after", "300000", "--ignore-range"});

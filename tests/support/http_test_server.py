@@ -39,6 +39,19 @@ create with 403 (a token that may write but not create); --batch-transfer T over
 batch answer's "transfer" (e.g. "xet").
 --faults N with --status S answers the first N requests of any method with S (0: closes the
 connection without an answer); with --fault-path P only requests whose path starts with P count.
+Hub model mode (--model-repo ORG/NAME=PATH[:private|:gated], repeatable): read-only model
+repositories loaded from local folders at start, one commit each (main or its 40-hex id):
+  HEAD/GET /ORG/NAME/resolve/REV/PATH   regular files: 200, ETag = git blob sha1, the bytes;
+                                        *.safetensors (and files > 10 MB): 302 to an absolute
+                                        /cdn/lfs/SHA256 with X-Linked-Etag = sha256 and
+                                        X-Linked-Size; both with X-Repo-Commit. 404 with
+                                        X-Error-Code EntryNotFound / RevisionNotFound.
+  GET /cdn/lfs/SHA256                   the bytes, honouring "Range: bytes=N-"; 400 when an
+                                        authorization header comes along (presigned)
+:private repos answer 401 and :gated ones 403 (X-Error-Code GatedRepo) without a token (the
+--require-token one when given). --corrupt-file PATH (repeatable) flips one byte of that file
+as served; --faults N with --drop-after B cuts the first N bodies (under --fault-path when given)
+after B bytes.
 Stops on SIGTERM. Only for tests: it binds 127.0.0.1 and serves nothing else.
 """
 import argparse
@@ -51,14 +64,16 @@ import sys
 import threading
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-import hub_upload_emulation  # noqa: E402  (next to this script)
+import hub_model_emulation  # noqa: E402  (next to this script)
+import hub_upload_emulation  # noqa: E402
 
 args = None
 counter_lock = threading.Lock()
 request_count = 0
 
 
-class Handler(hub_upload_emulation.UploadMixin, http.server.BaseHTTPRequestHandler):
+class Handler(hub_model_emulation.ModelMixin, hub_upload_emulation.UploadMixin,
+              http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *unused):
@@ -120,8 +135,17 @@ class Handler(hub_upload_emulation.UploadMixin, http.server.BaseHTTPRequestHandl
             return
         self.upload_request("PUT")
 
+    def do_HEAD(self):
+        self.log_request_line("HEAD")
+        if not (args.model_repo and self.model_request("HEAD")):
+            self.send_response(404)  # a HEAD answer carries no body
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
     def do_GET(self):
         self.log_request_line("GET")
+        if args.model_repo and self.model_request("GET"):
+            return
         if args.hub_upload:
             if self.take_fault():
                 self.answer_fault()
@@ -244,8 +268,11 @@ def main():
     parser.add_argument("--deny-create", action="store_true")
     parser.add_argument("--existing-repo", action="append", default=[])
     parser.add_argument("--batch-transfer")
+    parser.add_argument("--model-repo", action="append", default=[])
+    parser.add_argument("--corrupt-file", action="append", default=[])
     args = parser.parse_args()
     hub_upload_emulation.configure(args)
+    hub_model_emulation.configure(args)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     signal.signal(signal.SIGTERM, lambda *unused: sys.exit(0))
     with open(args.port_file + ".tmp", "w") as f:
