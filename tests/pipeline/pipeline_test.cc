@@ -55,6 +55,12 @@ TEST(RunOptions, InvalidValuesNameTheirOption) {
     EXPECT_THAT(message([](RunOptions& o) { o.device = "cuda"; }), HasSubstr("--device cuda"));
     EXPECT_THAT(message([](RunOptions& o) { o.push_to_hub = "org/name"; }), HasSubstr("--push-to-hub"));
     EXPECT_THAT(message([](RunOptions& o) { o.dtype = "f16"; }), HasSubstr("--dtype"));
+    EXPECT_THAT(message([](RunOptions& o) { o.format = "csv"; }), HasSubstr("--format: 'csv' is not parquet or arrow"));
+    EXPECT_THAT(message([](RunOptions& o) { o.format = "arrow", o.push_to_hub = "org/name"; }),
+                HasSubstr("the Hub layout is Parquet"));
+    RunOptions arrow;
+    arrow.format = "arrow";
+    EXPECT_TRUE(ValidateRunOptions(arrow).ok());
 }
 
 TEST(RunOptions, IdentityCoversOutputOptionsOnly) {
