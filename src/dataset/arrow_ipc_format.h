@@ -41,7 +41,9 @@ inline std::int64_t PadToAlignment(std::int64_t bytes) {
 
 // The message framing around a serialized flatbuffer Message (padding included).
 inline std::string EncapsulateMessage(std::string flatbuffer) {
-    flatbuffer.resize(static_cast<std::size_t>(PadToAlignment(static_cast<std::int64_t>(flatbuffer.size()))), '\0');
+    flatbuffer.resize(
+        static_cast<std::size_t>(PadToAlignment(static_cast<std::int64_t>(flatbuffer.size()))),
+        '\0');
     const std::int32_t length = static_cast<std::int32_t>(flatbuffer.size());
     std::string out(8, '\0');
     std::memcpy(out.data(), &kContinuation, 4);  // x86-64: little-endian, as the format requires

@@ -78,7 +78,8 @@ std::optional<ArrowStreamField> ParsePrimitive(const FbView& fb, std::size_t fie
     if (*type_type == arrow_ipc::kTypeInt) {
         const auto bits = fb.Scalar<std::int32_t>(*type, 0, 0);
         const auto is_signed = fb.Scalar<std::uint8_t>(*type, 1, 0);
-        if (!bits || !is_signed || (*bits != 8 && *bits != 16 && *bits != 32 && *bits != 64)) return std::nullopt;
+        if (!bits || !is_signed || (*bits != 8 && *bits != 16 && *bits != 32 && *bits != 64))
+            return std::nullopt;
         out.value_bytes = *bits / 8;
         out.is_signed = *is_signed != 0;
         return out;
@@ -117,9 +118,12 @@ Result<std::string_view> ArrowStreamReader::NextMessage() {
     std::memcpy(&continuation, bytes_.data() + offset_, 4);
     std::memcpy(&length, bytes_.data() + offset_ + 4, 4);
     if (continuation != arrow_ipc::kContinuation) {
-        return Fail(offset_, "expected the continuation marker 0xFFFFFFFF (an Arrow IPC *file* starts with ARROW1)");
+        return Fail(
+            offset_,
+            "expected the continuation marker 0xFFFFFFFF (an Arrow IPC *file* starts with ARROW1)");
     }
-    if (length < 0 || length > size - offset_ - 8) return Fail(offset_, "metadata length " + std::to_string(length) + " past the end");
+    if (length < 0 || length > size - offset_ - 8)
+        return Fail(offset_, "metadata length " + std::to_string(length) + " past the end");
     const std::string_view message(bytes_.data() + offset_ + 8, static_cast<std::size_t>(length));
     offset_ += 8 + length;
     return message;  // empty: the end-of-stream marker
@@ -134,28 +138,35 @@ Status ArrowStreamReader::ParseSchema(std::string_view message) {
         return Fail(0, "the first message is not a Schema");
     }
     const auto fields = fb.Reference(*schema, 1);
-    const auto count = fields && *fields ? fb.Load<std::uint32_t>(*fields) : std::optional<std::uint32_t>(0);
+    const auto count =
+        fields && *fields ? fb.Load<std::uint32_t>(*fields) : std::optional<std::uint32_t>(0);
     if (!fields || !count) return Fail(0, "malformed schema fields");
     for (std::uint32_t i = 0; i < *count; ++i) {
         const auto field = fb.Follow(*fields + 4 + 4 * i);
         const auto name_position = field ? fb.Reference(*field, 0) : std::nullopt;
-        const auto name = name_position && *name_position ? fb.String(*name_position) : std::nullopt;
+        const auto name =
+            name_position && *name_position ? fb.String(*name_position) : std::nullopt;
         const auto type_type = field ? fb.Scalar<std::uint8_t>(*field, 2, 0) : std::nullopt;
         if (!name || !type_type) return Fail(0, "malformed schema field " + std::to_string(i));
         std::optional<ArrowStreamField> parsed;
         if (*type_type == arrow_ipc::kTypeFixedSizeList) {
             const auto type = fb.Reference(*field, 3);
-            const std::int32_t list_size = type && *type ? fb.Scalar<std::int32_t>(*type, 0, 0).value_or(0) : 0;
+            const std::int32_t list_size =
+                type && *type ? fb.Scalar<std::int32_t>(*type, 0, 0).value_or(0) : 0;
             const auto children = fb.Reference(*field, 5);
-            const auto n_children = children && *children ? fb.Load<std::uint32_t>(*children) : std::nullopt;
-            const auto child = n_children && *n_children == 1 ? fb.Follow(*children + 4) : std::nullopt;
+            const auto n_children =
+                children && *children ? fb.Load<std::uint32_t>(*children) : std::nullopt;
+            const auto child =
+                n_children && *n_children == 1 ? fb.Follow(*children + 4) : std::nullopt;
             if (child && list_size > 0) parsed = ParsePrimitive(fb, *child);
             if (parsed) parsed->list_size = list_size;
         } else {
             parsed = ParsePrimitive(fb, *field);
         }
         if (!parsed) {
-            return Fail(0, "field '" + *name + "': type not understood (Int, FloatingPoint or a FixedSizeList of those)");
+            return Fail(
+                0, "field '" + *name +
+                       "': type not understood (Int, FloatingPoint or a FixedSizeList of those)");
         }
         parsed->name = *name;
         fields_.push_back(std::move(*parsed));
@@ -185,7 +196,8 @@ Result<bool> ArrowStreamReader::Next(ArrowRecordBatch& batch) {
     const auto header_type = root ? fb.Scalar<std::uint8_t>(*root, 1, 0) : std::nullopt;
     const auto header = root ? fb.Reference(*root, 2) : std::nullopt;
     const auto body_bytes = root ? fb.Scalar<std::int64_t>(*root, 3, 0) : std::nullopt;
-    if (!header_type || *header_type != arrow_ipc::kHeaderRecordBatch || !header || *header == 0 || !body_bytes) {
+    if (!header_type || *header_type != arrow_ipc::kHeaderRecordBatch || !header || *header == 0 ||
+        !body_bytes) {
         return Fail(message_offset, "expected a RecordBatch message");
     }
     const std::int64_t body_offset = offset_;
@@ -201,7 +213,8 @@ Result<bool> ArrowStreamReader::Next(ArrowRecordBatch& batch) {
     if (!rows || *rows < 0 || !nodes || !*nodes || !buffers || !*buffers || !compression) {
         return Fail(message_offset, "malformed RecordBatch");
     }
-    if (*compression != 0) return Fail(message_offset, "compressed record batches are not supported");
+    if (*compression != 0)
+        return Fail(message_offset, "compressed record batches are not supported");
     const auto n_nodes = fb.Load<std::uint32_t>(*nodes);
     const auto n_buffers = fb.Load<std::uint32_t>(*buffers);
     if (!n_nodes || !n_buffers) return Fail(message_offset, "malformed RecordBatch");
@@ -210,21 +223,26 @@ Result<bool> ArrowStreamReader::Next(ArrowRecordBatch& batch) {
     auto take_node = [&](std::int64_t expected_length) -> Status {
         const auto length = fb.Load<std::int64_t>(*nodes + 4 + 16 * node);
         const auto nulls = fb.Load<std::int64_t>(*nodes + 4 + 16 * node + 8);
-        if (node >= *n_nodes || !length || !nulls) return Fail(message_offset, "too few field nodes");
+        if (node >= *n_nodes || !length || !nulls)
+            return Fail(message_offset, "too few field nodes");
         ++node;
-        if (*length != expected_length) return Fail(message_offset, "a field node's length differs from the batch's");
+        if (*length != expected_length)
+            return Fail(message_offset, "a field node's length differs from the batch's");
         if (*nulls != 0) return Fail(message_offset, "null values are not supported");
         return Status::Ok();
     };
     auto take_buffer = [&](std::string_view& out) -> Status {
         const auto offset = fb.Load<std::int64_t>(*buffers + 4 + 16 * buffer);
         const auto length = fb.Load<std::int64_t>(*buffers + 4 + 16 * buffer + 8);
-        if (buffer >= *n_buffers || !offset || !length) return Fail(message_offset, "too few buffers");
+        if (buffer >= *n_buffers || !offset || !length)
+            return Fail(message_offset, "too few buffers");
         ++buffer;
-        if (*offset < 0 || *length < 0 || *offset > *body_bytes || *length > *body_bytes - *offset) {
+        if (*offset < 0 || *length < 0 || *offset > *body_bytes ||
+            *length > *body_bytes - *offset) {
             return Fail(message_offset, "a buffer lies outside the body");
         }
-        out = std::string_view(bytes_.data() + body_offset + *offset, static_cast<std::size_t>(*length));
+        out = std::string_view(bytes_.data() + body_offset + *offset,
+                               static_cast<std::size_t>(*length));
         return Status::Ok();
     };
     batch.rows = *rows;
@@ -245,7 +263,8 @@ Result<bool> ArrowStreamReader::Next(ArrowRecordBatch& batch) {
             return Fail(message_offset, "field '" + field.name + "': values buffer shorter than " +
                                             std::to_string(values) + " values");
         }
-        batch.values[f] = batch.values[f].substr(0, static_cast<std::size_t>(values * field.value_bytes));
+        batch.values[f] =
+            batch.values[f].substr(0, static_cast<std::size_t>(values * field.value_bytes));
     }
     return true;
 }

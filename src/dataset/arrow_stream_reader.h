@@ -18,10 +18,10 @@ namespace actcache::dataset {
 
 struct ArrowStreamField {
     std::string name;
-    int value_bytes = 0;           // bytes per value: 1, 2, 4 or 8
-    bool is_float = false;         // FloatingPoint values (else Int)
-    bool is_signed = true;         // Int values
-    std::int64_t list_size = 0;    // values per row: 0 for a primitive, D for a fixed-size list
+    int value_bytes = 0;         // bytes per value: 1, 2, 4 or 8
+    bool is_float = false;       // FloatingPoint values (else Int)
+    bool is_signed = true;       // Int values
+    std::int64_t list_size = 0;  // values per row: 0 for a primitive, D for a fixed-size list
 };
 
 struct ArrowRecordBatch {
@@ -50,7 +50,8 @@ public:
     Result<bool> Next(ArrowRecordBatch& batch);
 
 private:
-    ArrowStreamReader(std::string path, std::string bytes) : path_(std::move(path)), bytes_(std::move(bytes)) {}
+    ArrowStreamReader(std::string path, std::string bytes)
+        : path_(std::move(path)), bytes_(std::move(bytes)) {}
     // The next message's flatbuffer (empty at the end) and its offset; advances past it.
     Result<std::string_view> NextMessage();
     Status ParseSchema(std::string_view message);

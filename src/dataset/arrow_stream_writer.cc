@@ -30,17 +30,24 @@ std::string Bytes(T value) {
 class BatchBuilder {
 public:
     void Node(std::int64_t length) { nodes_ += Bytes(length) + Bytes(std::int64_t{0}); }
-    void EmptyBuffer() { buffers_ += Bytes(static_cast<std::int64_t>(body_.size())) + Bytes(std::int64_t{0}); }
+    void EmptyBuffer() {
+        buffers_ += Bytes(static_cast<std::int64_t>(body_.size())) + Bytes(std::int64_t{0});
+    }
     void Buffer(std::string_view bytes) {
-        buffers_ += Bytes(static_cast<std::int64_t>(body_.size())) + Bytes(static_cast<std::int64_t>(bytes.size()));
+        buffers_ += Bytes(static_cast<std::int64_t>(body_.size())) +
+                    Bytes(static_cast<std::int64_t>(bytes.size()));
         body_ += bytes;
-        body_.resize(static_cast<std::size_t>(arrow_ipc::PadToAlignment(static_cast<std::int64_t>(body_.size()))), '\0');
+        body_.resize(static_cast<std::size_t>(
+                         arrow_ipc::PadToAlignment(static_cast<std::int64_t>(body_.size()))),
+                     '\0');
     }
 
     // The encapsulated message followed by the body.
     std::string Message(std::int64_t rows) {
         auto batch = std::make_unique<FbTable>();
-        batch->Scalar64(0, rows).Structs(1, std::move(nodes_), 16).Structs(2, std::move(buffers_), 16);
+        batch->Scalar64(0, rows)
+            .Structs(1, std::move(nodes_), 16)
+            .Structs(2, std::move(buffers_), 16);
         FbTable message;
         message.Scalar16(0, arrow_ipc::kMetadataV5)
             .Scalar8(1, arrow_ipc::kHeaderRecordBatch)
@@ -61,14 +68,19 @@ std::string_view AsBytes(const std::vector<T>& values) {
 }  // namespace
 
 ArrowStreamWriter::ArrowStreamWriter(AtomicFile file, ArrowStreamOptions options)
-    : file_(std::move(file)), options_(std::move(options)), activations_(options_.activation_columns.size()) {}
+    : file_(std::move(file)),
+      options_(std::move(options)),
+      activations_(options_.activation_columns.size()) {}
 
-Result<std::unique_ptr<ArrowStreamWriter>> ArrowStreamWriter::Create(std::string path, ArrowStreamOptions options) {
+Result<std::unique_ptr<ArrowStreamWriter>> ArrowStreamWriter::Create(std::string path,
+                                                                     ArrowStreamOptions options) {
     ACT_CHECK(options.max_batch_rows >= 1);
     ACT_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(std::move(path)));
-    std::unique_ptr<ArrowStreamWriter> writer(new ArrowStreamWriter(std::move(file), std::move(options)));
+    std::unique_ptr<ArrowStreamWriter> writer(
+        new ArrowStreamWriter(std::move(file), std::move(options)));
     const std::vector<ActivationColumn>& columns = writer->options_.activation_columns;
-    ACT_RETURN_IF_ERROR(writer->WriteBytes(ArrowSchemaMessage(columns, HuggingFaceFeaturesJson(columns))));
+    ACT_RETURN_IF_ERROR(
+        writer->WriteBytes(ArrowSchemaMessage(columns, HuggingFaceFeaturesJson(columns))));
     return writer;
 }
 
@@ -87,8 +99,10 @@ Status ArrowStreamWriter::AddRow(std::int64_t doc_id, std::int32_t tok_pos, std:
     token_ids_.push_back(token_id);
     for (std::size_t c = 0; c < activations.size(); ++c) {
         const ActivationColumn& column = options_.activation_columns[c];
-        ACT_CHECK(activations[c].size() == static_cast<std::size_t>(column.width) * BytesPerValue(column.type));
-        activations_[c].append(reinterpret_cast<const char*>(activations[c].data()), activations[c].size());
+        ACT_CHECK(activations[c].size() ==
+                  static_cast<std::size_t>(column.width) * BytesPerValue(column.type));
+        activations_[c].append(reinterpret_cast<const char*>(activations[c].data()),
+                               activations[c].size());
     }
     ++total_rows_;
     if (static_cast<std::int64_t>(doc_ids_.size()) >= options_.max_batch_rows) return FlushBatch();
@@ -124,7 +138,8 @@ Status ArrowStreamWriter::FlushBatch() {
 
 Status ArrowStreamWriter::Finish() {
     if (!doc_ids_.empty()) ACT_RETURN_IF_ERROR(FlushBatch());
-    ACT_RETURN_IF_ERROR(WriteBytes(std::string_view(arrow_ipc::kEndOfStream, sizeof arrow_ipc::kEndOfStream)));
+    ACT_RETURN_IF_ERROR(
+        WriteBytes(std::string_view(arrow_ipc::kEndOfStream, sizeof arrow_ipc::kEndOfStream)));
     sha256_hex_ = sha256_.HexDigest();
     return file_.Commit();
 }

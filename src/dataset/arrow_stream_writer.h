@@ -36,7 +36,8 @@ class ArrowStreamWriter : public ShardFileWriter {
 public:
     // Opens `path` (via a temporary name) and writes the schema message. IOError naming the
     // path. REQUIRES: options.max_batch_rows >= 1.
-    static Result<std::unique_ptr<ArrowStreamWriter>> Create(std::string path, ArrowStreamOptions options);
+    static Result<std::unique_ptr<ArrowStreamWriter>> Create(std::string path,
+                                                             ArrowStreamOptions options);
 
     // Appends one row (see ShardFileWriter::AddRow); writes a record batch when max_batch_rows
     // rows wait. IOError, ResourceExhausted on a full disk.

@@ -53,14 +53,20 @@ std::string SaveToDiskStateJson(const std::string& fingerprint) {
     return SerializeJson(state, 2);
 }
 
-SaveToDiskWriter::SaveToDiskWriter(std::string dir, std::string temp_dir, std::vector<ActivationColumn> columns,
+SaveToDiskWriter::SaveToDiskWriter(std::string dir, std::string temp_dir,
+                                   std::vector<ActivationColumn> columns,
                                    std::unique_ptr<ArrowStreamWriter> stream)
-    : dir_(std::move(dir)), temp_dir_(std::move(temp_dir)), columns_(std::move(columns)), stream_(std::move(stream)) {}
+    : dir_(std::move(dir)),
+      temp_dir_(std::move(temp_dir)),
+      columns_(std::move(columns)),
+      stream_(std::move(stream)) {}
 
-Result<std::unique_ptr<SaveToDiskWriter>> SaveToDiskWriter::Create(std::string dir, ArrowStreamOptions options) {
+Result<std::unique_ptr<SaveToDiskWriter>> SaveToDiskWriter::Create(std::string dir,
+                                                                   ArrowStreamOptions options) {
     std::error_code error;
     if (std::filesystem::exists(dir, error)) {
-        return Status::InvalidArgument(dir + ": already exists; a save_to_disk shard is never overwritten");
+        return Status::InvalidArgument(
+            dir + ": already exists; a save_to_disk shard is never overwritten");
     }
     std::string temp_dir = dir + ".tmp-" + std::to_string(::getpid());
     std::filesystem::remove_all(temp_dir, error);  // a leftover of an earlier process with our pid
@@ -72,8 +78,8 @@ Result<std::unique_ptr<SaveToDiskWriter>> SaveToDiskWriter::Create(std::string d
         std::filesystem::remove_all(temp_dir, error);
         return stream.status();
     }
-    return std::unique_ptr<SaveToDiskWriter>(
-        new SaveToDiskWriter(std::move(dir), std::move(temp_dir), std::move(columns), std::move(*stream)));
+    return std::unique_ptr<SaveToDiskWriter>(new SaveToDiskWriter(
+        std::move(dir), std::move(temp_dir), std::move(columns), std::move(*stream)));
 }
 
 SaveToDiskWriter::~SaveToDiskWriter() {
@@ -91,11 +97,14 @@ Status SaveToDiskWriter::AddRow(std::int64_t doc_id, std::int32_t tok_pos, std::
 Status SaveToDiskWriter::Finish() {
     ACT_CHECK(!committed_);
     ACT_RETURN_IF_ERROR(stream_->Finish());
-    ACT_RETURN_IF_ERROR(WriteFileAtomically(temp_dir_ + "/dataset_info.json", SaveToDiskDatasetInfoJson(columns_)));
-    ACT_RETURN_IF_ERROR(WriteFileAtomically(temp_dir_ + "/state.json", SaveToDiskStateJson(stream_->sha256().substr(0, 16))));
+    ACT_RETURN_IF_ERROR(
+        WriteFileAtomically(temp_dir_ + "/dataset_info.json", SaveToDiskDatasetInfoJson(columns_)));
+    ACT_RETURN_IF_ERROR(WriteFileAtomically(temp_dir_ + "/state.json",
+                                            SaveToDiskStateJson(stream_->sha256().substr(0, 16))));
     // Each file's commit fsynced the temporary folder; now the folder itself.
     if (std::rename(temp_dir_.c_str(), dir_.c_str()) != 0) {
-        return Status::IOError(dir_ + ": cannot rename " + temp_dir_ + " onto it: " + std::strerror(errno));
+        return Status::IOError(dir_ + ": cannot rename " + temp_dir_ +
+                               " onto it: " + std::strerror(errno));
     }
     committed_ = true;
     return SyncDirectory(ParentDirectory(dir_));

@@ -37,7 +37,8 @@ class SaveToDiskWriter : public ShardFileWriter {
 public:
     // Creates the temporary folder "<dir>.tmp-<pid>" and the stream in it. IOError naming the
     // path; InvalidArgument when `dir` already exists (a shard is never overwritten).
-    static Result<std::unique_ptr<SaveToDiskWriter>> Create(std::string dir, ArrowStreamOptions options);
+    static Result<std::unique_ptr<SaveToDiskWriter>> Create(std::string dir,
+                                                            ArrowStreamOptions options);
     ~SaveToDiskWriter() override;  // removes the temporary folder unless Finish succeeded
 
     Status AddRow(std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,

@@ -17,6 +17,7 @@ bool IsSaveToDiskOutput(const std::string& dir);
 // The report: first rows, rows per split with SHA-256 against the manifest, norm_stats.json
 // against the statistics recomputed from the streams, and checks (PASS/FAIL). Errors: no
 // manifest or no shard folders (NotFound), a stream that cannot be read (Corruption naming it).
-Result<InspectResult> InspectSaveToDiskDataset(const std::string& dir, const InspectOptions& options);
+Result<InspectResult> InspectSaveToDiskDataset(const std::string& dir,
+                                               const InspectOptions& options);
 
 }  // namespace actcache::pipeline

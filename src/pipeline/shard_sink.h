@@ -1,10 +1,12 @@
 // ShardSink: the end of the pipeline. Rows go in, in order; out come committed shards of
-// shard_size rows (Parquet files in the Hub layout, or save_to_disk folders), the statistics over them, and after each shard the manifest, the dataset card
-// and norm_stats.json — in that order, so that what the manifest names is always on disk and the
-// card and statistics can be rebuilt from the manifest alone (RewriteDerivedFiles).
+// shard_size rows (Parquet files in the Hub layout, or save_to_disk folders), the statistics
+// over them, and after each shard the manifest, the dataset card and norm_stats.json — in that
+// order, so that what the manifest names is always on disk and the card and statistics can be
+// rebuilt from the manifest alone (RewriteDerivedFiles).
 //
-// The shard in progress lives only in memory and in its writer's temporary file: a run that
-// stops before the shard is full loses nothing but the work on it, which a resumed run redoes.
+// The shard in progress lives only in memory and in its writer's temporary file (or folder): a
+// run that stops before the shard is full loses nothing but the work on it, which a resumed run
+// redoes.
 #pragma once
 
 #include <cstdint>

@@ -27,7 +27,8 @@ T At(std::string_view values, std::size_t i) {
 TEST(ArrowStreamReaderTest, ReadsBackWhatTheWriterWrote) {
     testing::TempDir dir;
     ArrowStreamOptions options;
-    options.activation_columns = {{"activacion", 7, ActivationType::kBf16Bits}, {"resid", 3, ActivationType::kFloat32}};
+    options.activation_columns = {{"activacion", 7, ActivationType::kBf16Bits},
+                                  {"resid", 3, ActivationType::kFloat32}};
     options.max_batch_rows = 40;
     auto writer = ArrowStreamWriter::Create(dir.File("s.arrow"), options);
     ASSERT_TRUE(writer.ok());
@@ -58,8 +59,12 @@ TEST(ArrowStreamReaderTest, ReadsBackWhatTheWriterWrote) {
             ASSERT_EQ(At<std::int64_t>(batch.values[0], r), rows.doc_ids[r0 + r]);
             ASSERT_EQ(At<std::int32_t>(batch.values[1], r), rows.tok_pos[r0 + r]);
             ASSERT_EQ(At<std::int32_t>(batch.values[2], r), rows.token_ids[r0 + r]);
-            for (std::size_t i = 0; i < 7; ++i) ASSERT_EQ(At<std::uint16_t>(batch.values[3], r * 7 + i), rows.acts[0][(r0 + r) * 7 + i]);
-            ASSERT_EQ(std::memcmp(batch.values[4].data() + r * 12, &rows.float_acts[1][(r0 + r) * 3], 12), 0);
+            for (std::size_t i = 0; i < 7; ++i)
+                ASSERT_EQ(At<std::uint16_t>(batch.values[3], r * 7 + i),
+                          rows.acts[0][(r0 + r) * 7 + i]);
+            ASSERT_EQ(
+                std::memcmp(batch.values[4].data() + r * 12, &rows.float_acts[1][(r0 + r) * 3], 12),
+                0);
         }
         r0 += static_cast<std::size_t>(batch.rows);
     }
@@ -83,8 +88,10 @@ TEST(ArrowStreamReaderTest, MalformedStreamsAreCorruptionNamingTheByte) {
     };
     Status file_format = open_error("file.arrow", "ARROW1\0\0" + good);
     EXPECT_EQ(file_format.code(), StatusCode::kCorruption);
-    EXPECT_THAT(file_format.message(), HasSubstr("file.arrow: byte 0: expected the continuation marker"));
-    EXPECT_THAT(open_error("short.arrow", good.substr(0, 6)).message(), HasSubstr("short.arrow: byte 0: truncated"));
+    EXPECT_THAT(file_format.message(),
+                HasSubstr("file.arrow: byte 0: expected the continuation marker"));
+    EXPECT_THAT(open_error("short.arrow", good.substr(0, 6)).message(),
+                HasSubstr("short.arrow: byte 0: truncated"));
     EXPECT_THAT(open_error("cut.arrow", good.substr(0, 40)).message(), HasSubstr("past the end"));
 
     // A batch whose body is cut off.
