@@ -183,7 +183,10 @@ Subcommand AddRunCommand(CLI::App& parent) {
         ->capture_default_str();
     app->add_option("--output", run.output, "Output folder, laid out as a Hub dataset repo")
         ->capture_default_str();
-    app->add_option("--format", run.format, "parquet (the layout push_to_hub writes)")
+    app->add_option("--format", run.format,
+                    "parquet: OUT/data/train_NNNNN-00000-of-00001.parquet, the layout push_to_hub writes; "
+                    "arrow: OUT/train_NNNNN/ folders as Dataset.save_to_disk writes them (the seed's "
+                    "local fallback; open with datasets.load_from_disk; not with --push-to-hub)")
         ->check(CLI::IsMember({"parquet", "arrow"}))
         ->capture_default_str();
     app->add_option("--compression", options->compression, "Parquet page compression: zstd, snappy, gzip, none")

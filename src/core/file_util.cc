@@ -53,6 +53,16 @@ Status CreateDirectories(const std::string& path) {
     return Status::Ok();
 }
 
+Status SyncDirectory(const std::string& path) {
+    int dir_fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) return ErrnoStatus(path, "cannot open directory", errno);
+    int sync_result = ::fsync(dir_fd);
+    int err = errno;
+    ::close(dir_fd);
+    if (sync_result != 0) return ErrnoStatus(path, "cannot fsync directory", err);
+    return Status::Ok();
+}
+
 Result<AtomicFile> AtomicFile::Create(std::string final_path) {
     std::string temp_path = final_path + ".tmp-" + std::to_string(::getpid());
     int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -107,14 +117,7 @@ Status AtomicFile::Commit() {
     }
     committed_ = true;
     // The rename is durable only once the directory entry is on disk.
-    std::string directory = ParentDirectory(final_path_);
-    int dir_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) return ErrnoStatus(directory, "cannot open directory", errno);
-    int sync_result = ::fsync(dir_fd);
-    int err = errno;
-    ::close(dir_fd);
-    if (sync_result != 0) return ErrnoStatus(directory, "cannot fsync directory", err);
-    return Status::Ok();
+    return SyncDirectory(ParentDirectory(final_path_));
 }
 
 Status WriteFileAtomically(const std::string& path, std::string_view contents) {

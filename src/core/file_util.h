@@ -22,6 +22,10 @@ Result<std::string> ReadFileToString(const std::string& path);
 // Creates `path` and its missing parents, like `mkdir -p`. IOError names the path.
 Status CreateDirectories(const std::string& path);
 
+// fsyncs the directory `path`, making the renames and creations inside it durable. IOError
+// names the path.
+Status SyncDirectory(const std::string& path);
+
 // One owner, not thread-safe.
 class AtomicFile {
 public:

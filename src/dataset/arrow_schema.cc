@@ -11,17 +11,18 @@
 #include "dataset/arrow_schema.h"
 
 #include "core/base64.h"
+#include "dataset/arrow_ipc_format.h"
 #include "dataset/flatbuffer_writer.h"
 
 namespace actcache::dataset {
 namespace {
 
-constexpr std::uint8_t kTypeInt = 2;
-constexpr std::uint8_t kTypeFloatingPoint = 3;
-constexpr std::int16_t kPrecisionSingle = 1;  // Precision { HALF, SINGLE, DOUBLE }
-constexpr std::uint8_t kTypeFixedSizeList = 16;
-constexpr std::int16_t kMetadataV5 = 4;
-constexpr std::uint8_t kHeaderSchema = 1;
+using arrow_ipc::kHeaderSchema;
+using arrow_ipc::kMetadataV5;
+using arrow_ipc::kPrecisionSingle;
+using arrow_ipc::kTypeFixedSizeList;
+using arrow_ipc::kTypeFloatingPoint;
+using arrow_ipc::kTypeInt;
 
 std::unique_ptr<FbTable> IntType(int bits, bool is_signed) {
     auto type = std::make_unique<FbTable>();
@@ -76,14 +77,7 @@ std::string ArrowSchemaMessage(const std::vector<ActivationColumn>& columns,
     FbTable message;
     message.Scalar16(0, kMetadataV5).Scalar8(1, kHeaderSchema).Table(2, std::move(schema)).Scalar64(3, 0);
 
-    std::string flatbuffer = WriteFlatBuffer(message);
-    while (flatbuffer.size() % 8 != 0) flatbuffer += '\0';
-    std::string out;
-    const std::uint32_t continuation = 0xFFFFFFFFu;
-    const std::int32_t length = static_cast<std::int32_t>(flatbuffer.size());
-    out.append(reinterpret_cast<const char*>(&continuation), 4);
-    out.append(reinterpret_cast<const char*>(&length), 4);
-    return out + flatbuffer;
+    return arrow_ipc::EncapsulateMessage(WriteFlatBuffer(message));
 }
 
 std::string ArrowSchemaFooterValue(const std::vector<ActivationColumn>& columns,

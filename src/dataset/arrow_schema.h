@@ -1,6 +1,7 @@
 // The "ARROW:schema" footer value: the Arrow schema of a shard as an IPC message, base64
 // encoded, which pyarrow reads to restore fixed_size_list<uint16>[D] (fixed_size_list<float>[D]
 // for float32 columns) and the "huggingface" schema metadata (reference/hf-formats-and-hub.md §A.5).
+// The same message opens every save_to_disk .arrow stream (arrow_stream_writer.h).
 #pragma once
 
 #include <string>

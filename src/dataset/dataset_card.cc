@@ -93,7 +93,8 @@ std::string BuildCardYaml(const CardOptions& options) {
 }
 
 std::string BuildDatasetCard(const CardOptions& options) {
-    std::string card = "---\n" + BuildCardYaml(options) + "---\n\n" + std::string(kCardSectionBegin);
+    const bool hub = options.layout == CardLayout::kHub;
+    std::string card = (hub ? "---\n" + BuildCardYaml(options) + "---\n\n" : "") + std::string(kCardSectionBegin);
     std::int64_t rows = 0;
     for (const ShardInfo& shard : options.shards) rows += shard.num_examples;
     card += "# Activation dataset\n\n";
@@ -118,9 +119,15 @@ std::string BuildDatasetCard(const CardOptions& options) {
     }
     const std::string column = options.columns.empty() ? "activacion" : options.columns[0].name;
     const bool first_is_f32 = !options.columns.empty() && options.columns[0].type == ActivationType::kFloat32;
-    card += "\n## Loading\n\n```python\nimport numpy as np\nimport torch\nfrom datasets import load_dataset\n\n"
-            "shard = load_dataset(REPO, split=\"train_00000\")          # one shard\n"
-            "stream = load_dataset(REPO, \"all\", split=\"train\", streaming=True)  # everything\n\n"
+    const std::string load =
+        hub ? "from datasets import load_dataset\n\n"
+              "shard = load_dataset(REPO, split=\"train_00000\")          # one shard\n"
+              "stream = load_dataset(REPO, \"all\", split=\"train\", streaming=True)  # everything\n\n"
+            : "from datasets import concatenate_datasets, load_from_disk\n\n"
+              "shard = load_from_disk(\"OUT/train_00000\")  # one shard (a save_to_disk folder)\n"
+              "everything = concatenate_datasets([load_from_disk(f\"OUT/train_{i:05d}\") for i in range(" +
+                  std::to_string(options.shards.size()) + ")])\n\n";
+    card += "\n## Loading\n\n```python\nimport numpy as np\nimport torch\n" + load +
             "row = shard[0]\n" +
             (first_is_f32 ? "x = torch.tensor(row[\"" + column + "\"], dtype=torch.float32)\n"
                           : "bits = np.asarray(row[\"" + column + "\"], dtype=np.uint16)\n"

@@ -4,6 +4,9 @@
 // Two configs: "default", one split per shard (train_00000, train_00001, ...: the seed's layout,
 // what load_dataset(repo, split="train_00003") reads), and "all", one split "train" over every
 // shard, so load_dataset(repo, "all", split="train", streaming=True) reads everything.
+//
+// A save_to_disk output (one folder per shard) gets the body alone: its configs would name
+// Parquet files that do not exist, and load_from_disk reads no card.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +24,12 @@ struct ShardInfo {
     std::int64_t file_bytes = 0;    // Parquet file size (download_size)
 };
 
+// kHub: YAML front matter + body, for the Parquet Hub layout. kSaveToDisk: the body alone,
+// loading with load_from_disk.
+enum class CardLayout { kHub, kSaveToDisk };
+
 struct CardOptions {
+    CardLayout layout = CardLayout::kHub;
     std::vector<ActivationColumn> columns = {ActivationColumn{}};
     std::vector<ShardInfo> shards;
     std::string data_dir = "data";
@@ -36,7 +44,7 @@ struct CardOptions {
 // (bf16 bits as uint16) or 4·width (float32).
 std::int64_t ArrowBytesPerRow(const std::vector<ActivationColumn>& columns);
 
-// The full README.md text: "---\n" + YAML + "---\n" + body.
+// The full README.md text: "---\n" + YAML + "---\n" + body (kSaveToDisk: the body).
 std::string BuildDatasetCard(const CardOptions& options);
 
 // Only the YAML between the "---" lines (what verify_splits reads).

@@ -47,6 +47,15 @@ public:
         return position;
     }
 
+    // The u32 count lands 4 bytes before an 8-aligned position, where the elements start.
+    std::size_t StructVector(const std::string& bytes, std::size_t struct_bytes) {
+        while ((buffer.size() + 4) % 8 != 0) buffer += '\0';
+        const std::size_t position = buffer.size();
+        buffer += Bytes(static_cast<std::uint32_t>(bytes.size() / struct_bytes));
+        buffer += bytes;
+        return position;
+    }
+
     // Writes the vtable, then the table, then its children; returns the table's position.
     std::size_t Table(const FbTable& table) {
         // Layout inside the table: the soffset, then fields from the widest down (no padding
@@ -99,6 +108,9 @@ public:
                 case FbTable::Field::Kind::kTableVector:
                     PatchUOffset(slot, TableVector(p.field->tables));
                     break;
+                case FbTable::Field::Kind::kStructVector:
+                    PatchUOffset(slot, StructVector(p.field->text, p.field->struct_bytes));
+                    break;
             }
         }
         return table_position;
@@ -145,6 +157,17 @@ FbTable& FbTable::Tables(int slot, std::vector<std::unique_ptr<FbTable>> tables)
     field.slot = slot;
     field.kind = Field::Kind::kTableVector;
     field.tables = std::move(tables);
+    fields.push_back(std::move(field));
+    return *this;
+}
+
+FbTable& FbTable::Structs(int slot, std::string bytes, std::size_t struct_bytes) {
+    ACT_CHECK(struct_bytes > 0 && struct_bytes % 8 == 0 && bytes.size() % struct_bytes == 0);
+    Field field;
+    field.slot = slot;
+    field.kind = Field::Kind::kStructVector;
+    field.text = std::move(bytes);
+    field.struct_bytes = struct_bytes;
     fields.push_back(std::move(field));
     return *this;
 }

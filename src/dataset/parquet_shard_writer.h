@@ -25,6 +25,7 @@
 #include "core/status.h"
 #include "dataset/parquet_format.h"
 #include "dataset/parquet_layout.h"
+#include "dataset/shard_file_writer.h"
 
 namespace actcache::dataset {
 
@@ -59,7 +60,7 @@ struct ParquetShardOptions {
 std::string HuggingFaceFeaturesJson(const std::vector<ActivationColumn>& columns);
 
 // One owner, not thread-safe.
-class ParquetShardWriter {
+class ParquetShardWriter : public ShardFileWriter {
 public:
     // Opens `path` (via a temporary name). IOError naming the path. When `pool` is given (it
     // must outlive the writer), pages are encoded and compressed on its threads; the file's
@@ -67,7 +68,7 @@ public:
     static Result<std::unique_ptr<ParquetShardWriter>> Create(std::string path,
                                                               ParquetShardOptions options,
                                                               ThreadPool* pool = nullptr);
-    ~ParquetShardWriter();
+    ~ParquetShardWriter() override;
 
     // Appends one row; when the row group is full, writes it (IOError, ResourceExhausted on a
     // full disk, Internal if a codec fails). The bytes are copied before returning: the spans
@@ -76,16 +77,16 @@ public:
     // values as little-endian bytes: width × 2 (kBf16Bits: uint16 bit patterns) or width × 4
     // (kFloat32: IEEE binary32, stored bit for bit, NaN payloads and -0.0 included).
     Status AddRow(std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,
-                  std::span<const std::span<const std::byte>> activations);
+                  std::span<const std::span<const std::byte>> activations) override;
 
     // Writes the last row group and the footer, then commits the file. ResourceExhausted on a
     // full disk; nothing is left under the final name on failure.
-    Status Finish();
+    Status Finish() override;
 
-    std::int64_t rows() const { return total_rows_; }
+    std::int64_t rows() const override { return total_rows_; }
     // After Finish: the file's size and SHA-256 (hex), computed while writing.
-    std::int64_t size_bytes() const { return offset_; }
-    const std::string& sha256() const { return sha256_hex_; }
+    std::int64_t size_bytes() const override { return offset_; }
+    const std::string& sha256() const override { return sha256_hex_; }
     std::int64_t rows_per_row_group() const { return rows_per_group_; }
 
     struct PageScratch;

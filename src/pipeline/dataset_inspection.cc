@@ -17,6 +17,7 @@
 #include "dataset/parquet_reader.h"
 #include "pipeline/manifest.h"
 #include "pipeline/push_state.h"
+#include "pipeline/save_to_disk_inspection.h"
 #include "tokenizer/tokenizer.h"
 
 namespace actcache::pipeline {
@@ -120,6 +121,7 @@ std::int64_t ShardsOnTheHubOnly(const std::string& dir, const RunManifest& manif
 }  // namespace
 
 Result<InspectResult> InspectDataset(const std::string& dir, const InspectOptions& options) {
+    if (IsSaveToDiskOutput(dir)) return InspectSaveToDiskDataset(dir, options);
     Result<std::string> card = ReadFileToString(dir + "/README.md");
     if (!card.ok()) return Status::NotFound(dir + ": no dataset card (README.md): is this an actcache dataset?");
     const std::map<std::string, std::int64_t> card_counts = CardSplitCounts(*card);

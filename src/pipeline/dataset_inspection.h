@@ -31,7 +31,8 @@ struct InspectResult {
 };
 
 // Errors (not failed checks): the folder has no dataset card or no shards, a file cannot be
-// read or is not Parquet (naming it).
+// read or is not Parquet (naming it). A --format arrow output (save_to_disk folders) is
+// inspected by InspectSaveToDiskDataset (pipeline/save_to_disk_inspection.h).
 Result<InspectResult> InspectDataset(const std::string& dir, const InspectOptions& options);
 
 }  // namespace actcache::pipeline

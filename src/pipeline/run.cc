@@ -92,8 +92,9 @@ JsonValue LimitsJson(const RunOptions& options) {
     return limits;
 }
 
-// Files a killed run may have left that the manifest does not vouch for: temporary files of
-// atomic writes, and shards past the last committed one (written, but not yet in the manifest).
+// Files a killed run may have left that the manifest does not vouch for: temporary files and
+// folders of atomic writes, and shards past the last committed one (written, but not yet in the
+// manifest): Parquet files in data/, save_to_disk folders train_NNNNN/ in OUT.
 Status RemoveUncommittedFiles(const std::string& output_dir, std::int64_t committed_shards) {
     namespace fs = std::filesystem;
     std::error_code error;
@@ -102,11 +103,15 @@ Status RemoveUncommittedFiles(const std::string& output_dir, std::int64_t commit
         for (const auto& entry : fs::directory_iterator(dir, error)) {
             const std::string name = entry.path().filename().string();
             bool stale = name.find(".tmp-") != std::string::npos;
-            if (dir.ends_with("/data") && name.starts_with("train_") && name.ends_with("-00000-of-00001.parquet")) {
+            const bool parquet_shard = dir.ends_with("/data") && name.starts_with("train_") &&
+                                       name.ends_with("-00000-of-00001.parquet");
+            const bool arrow_shard = dir == output_dir && name.size() == 11 && name.starts_with("train_") &&
+                                     name.find_first_not_of("0123456789", 6) == std::string::npos;
+            if (parquet_shard || arrow_shard) {
                 const long index = std::strtol(name.c_str() + 6, nullptr, 10);
                 stale = stale || index >= committed_shards;
             }
-            if (stale && !fs::remove(entry.path(), error)) {
+            if (stale && fs::remove_all(entry.path(), error) == static_cast<std::uintmax_t>(-1)) {
                 return Status::IOError(entry.path().string() + ": cannot remove: " + error.message());
             }
         }
@@ -288,6 +293,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     ShardSinkOptions sink_options;
     sink_options.output_dir = options.output;
     sink_options.shard_size = options.shard_size;
+    sink_options.format = options.format == "arrow" ? ShardFormat::kArrow : ShardFormat::kParquet;
     sink_options.parquet.activation_columns = columns;
     sink_options.parquet.compression = options.compression;
     sink_options.parquet.zstd_level = options.zstd_level;

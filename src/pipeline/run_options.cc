@@ -52,11 +52,11 @@ Status ValidateRunOptions(const RunOptions& options) {
     if (options.dtype != "bf16" && options.dtype != "f32") {
         return Status::InvalidArgument("--dtype: '" + options.dtype + "' is not bf16 or f32");
     }
-    if (options.format == "arrow") {
-        return Status::Unimplemented("--format arrow (save_to_disk layout) is not built yet; use parquet");
-    }
-    if (options.format != "parquet") {
+    if (options.format != "parquet" && options.format != "arrow") {
         return Status::InvalidArgument("--format: '" + options.format + "' is not parquet or arrow");
+    }
+    if (options.format == "arrow" && !options.push_to_hub.empty()) {
+        return Status::InvalidArgument("--format arrow: cannot be used with --push-to-hub; the Hub layout is Parquet");
     }
     if (options.device != "cpu") {
         return Status::Unimplemented("--device " + options.device +

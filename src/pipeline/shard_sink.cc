@@ -5,6 +5,7 @@
 
 #include "core/crash_point.h"
 #include "core/file_util.h"
+#include "dataset/save_to_disk_writer.h"
 
 namespace actcache::pipeline {
 
@@ -18,7 +19,15 @@ std::string ShardFileName(std::int64_t shard_index) {
     return "data/" + SplitName(shard_index) + "-00000-of-00001.parquet";
 }
 
+std::string ArrowShardFileName(std::int64_t shard_index) {
+    return SplitName(shard_index) + "/" + dataset::kSaveToDiskDataFile;
+}
+
 namespace {
+
+std::string ShardPath(ShardFormat format, std::int64_t shard_index) {
+    return format == ShardFormat::kArrow ? ArrowShardFileName(shard_index) : ShardFileName(shard_index);
+}
 
 // norm_stats.json: the first hook's statistics at the top level (the seed's {"tokens", "rms"}
 // and more), and every hook's under "hooks", keyed by column name.
@@ -43,6 +52,7 @@ Status RewriteDerivedFiles(const ShardSinkOptions& options, const RunManifest& m
     card.columns = options.parquet.activation_columns;
     card.facts = options.card_facts;
     card.hook_sites = options.hook_sites;
+    card.layout = options.format == ShardFormat::kArrow ? dataset::CardLayout::kSaveToDisk : dataset::CardLayout::kHub;
     for (const CommittedShard& shard : manifest.shards) {
         card.shards.push_back(dataset::ShardInfo{shard.split, shard.rows, shard.bytes});
     }
@@ -71,10 +81,16 @@ Status ShardSink::AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int3
                          std::span<const std::span<const std::byte>> activations) {
     ACT_CHECK(origin > pending_last_row_);
     if (!writer_) {
-        ACT_RETURN_IF_ERROR(CreateDirectories(options_.output_dir + "/data"));
-        ACT_ASSIGN_OR_RETURN(writer_, dataset::ParquetShardWriter::Create(
-                                          options_.output_dir + "/" + ShardFileName(shards()),
-                                          options_.parquet));
+        if (options_.format == ShardFormat::kArrow) {
+            ACT_ASSIGN_OR_RETURN(writer_, dataset::SaveToDiskWriter::Create(
+                                              options_.output_dir + "/" + SplitName(shards()),
+                                              dataset::ArrowStreamOptions{options_.parquet.activation_columns}));
+        } else {
+            ACT_RETURN_IF_ERROR(CreateDirectories(options_.output_dir + "/data"));
+            ACT_ASSIGN_OR_RETURN(writer_, dataset::ParquetShardWriter::Create(
+                                              options_.output_dir + "/" + ShardFileName(shards()),
+                                              options_.parquet));
+        }
     }
     ACT_RETURN_IF_ERROR(writer_->AddRow(doc_id, tok_pos, token_id, activations));
     for (std::size_t c = 0; c < activations.size(); ++c) {
@@ -100,7 +116,7 @@ Status ShardSink::CommitShard() {
     const std::int64_t index = shards();
     ACT_RETURN_IF_ERROR(writer_->Finish());
     CrashPoint("shard-committed");
-    manifest_.shards.push_back(CommittedShard{SplitName(index), ShardFileName(index), writer_->rows(),
+    manifest_.shards.push_back(CommittedShard{SplitName(index), ShardPath(options_.format, index), writer_->rows(),
                                               writer_->size_bytes(), writer_->sha256()});
     manifest_.rows += writer_->rows();
     manifest_.statistics = pending_statistics_;

@@ -134,5 +134,21 @@ TEST(DatasetCardTest, MixedColumnsKeepTheirTypes) {
     EXPECT_THAT(text, HasSubstr("| `resid` | 16 × float32 |"));
 }
 
+// A save_to_disk output: the body alone (Hub configs would name Parquet files that do not
+// exist), loading with load_from_disk.
+TEST(DatasetCardTest, SaveToDiskCardHasNoFrontMatter) {
+    CardOptions options;
+    options.layout = CardLayout::kSaveToDisk;
+    options.columns = {{"activacion", 64}};
+    options.shards = {{"train_00000", 400, 5000}, {"train_00001", 12, 300}};
+    const std::string text = BuildDatasetCard(options);
+    EXPECT_TRUE(text.starts_with("# Activation dataset\n"));
+    EXPECT_THAT(text, ::testing::Not(HasSubstr("configs:")));
+    EXPECT_THAT(text, ::testing::Not(HasSubstr("load_dataset")));
+    EXPECT_THAT(text, HasSubstr("412 rows in 2 shards"));
+    EXPECT_THAT(text, HasSubstr("shard = load_from_disk(\"OUT/train_00000\")"));
+    EXPECT_THAT(text, HasSubstr("for i in range(2)])"));
+}
+
 }  // namespace
 }  // namespace actcache::dataset

@@ -3,6 +3,8 @@
 //   node dump_rows.mjs rows FILE...             one line "doc_id tok_pos token_id" per row
 //   node dump_rows.mjs doc COLUMN DOC_ID FILE...  JSON lines [tok_pos, token_id, [bits...]] of
 //                                                one document's rows
+//   node dump_rows.mjs all COLUMN FILE...        JSON lines ["doc_id", tok_pos, token_id, [bits...]]
+//                                                of every row (doc_id as a decimal string)
 //   node dump_rows.mjs stats COLUMN FILE...      float64 statistics of the column, computed here
 //                                                from the bf16 bit patterns (stats-f32: from
 //                                                float32 values):
@@ -35,6 +37,14 @@ if (mode === 'rows') {
     const sql = `SELECT tok_pos, token_id, "${column}" FROM read_parquet(${quote(file)}) WHERE doc_id = ${Number(doc)}`;
     for (const [pos, token, values] of await rows(sql)) {
       process.stdout.write(JSON.stringify([pos, token, values.items ?? values]) + '\n');
+    }
+  }
+} else if (mode === 'all') {
+  const [column, ...files] = rest;
+  for (const file of files) {
+    const sql = `SELECT doc_id, tok_pos, token_id, "${column}" FROM read_parquet(${quote(file)})`;
+    for (const [doc, pos, token, values] of await rows(sql)) {
+      process.stdout.write(JSON.stringify([String(doc), pos, token, values.items ?? values]) + '\n');
     }
   }
 } else if (mode === 'stats' || mode === 'stats-f32') {

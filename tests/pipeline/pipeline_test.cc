@@ -59,6 +59,12 @@ TEST(RunOptions, InvalidValuesNameTheirOption) {
     EXPECT_THAT(message([](RunOptions& o) { o.push_commit_interval = -1; }), HasSubstr("--push-commit-interval"));
     EXPECT_THAT(message([](RunOptions& o) { o.push_retries = 0; }), HasSubstr("--push-retries"));
     EXPECT_THAT(message([](RunOptions& o) { o.dtype = "f16"; }), HasSubstr("--dtype"));
+    EXPECT_THAT(message([](RunOptions& o) { o.format = "csv"; }), HasSubstr("--format: 'csv' is not parquet or arrow"));
+    EXPECT_THAT(message([](RunOptions& o) { o.format = "arrow", o.push_to_hub = "org/name"; }),
+                HasSubstr("the Hub layout is Parquet"));
+    RunOptions arrow;
+    arrow.format = "arrow";
+    EXPECT_TRUE(ValidateRunOptions(arrow).ok());
 }
 
 TEST(RunOptions, IdentityCoversOutputOptionsOnly) {

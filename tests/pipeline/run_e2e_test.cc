@@ -1,7 +1,8 @@
 // End-to-end tests of `actcache run` on a generated model and a generated Pile-format corpus
 // with edge-case documents. The references are independent of actcache: the seed's semantics
 // re-derived in Python with Hugging Face's Rust tokenizers (seed_reference.py), shards read back
-// by DuckDB (tests/oracles/dump_rows.mjs), and `actcache forward` (itself tested against PyTorch)
+// by DuckDB (tests/oracles/dump_rows.mjs), save_to_disk streams read by apache-arrow
+// (tests/oracles/read_arrow_stream.mjs), and `actcache forward` (itself tested against PyTorch)
 // for activation values.
 #include <algorithm>
 #include <cmath>
@@ -482,6 +483,130 @@ TEST_F(RunEndToEnd, Float32RunStoresTheF32ForwardValues) {
                 std::sqrt(truth.Find("sum_squared_norms")->as_double() / truth.Find("tokens")->as_double()), 1e-12);
     testing::CommandResult inspect = RunActcache({"inspect", out});
     EXPECT_EQ(inspect.exit_code, 0) << inspect.stdout_text;
+}
+
+// The rows of one save_to_disk .arrow file as apache-arrow reads them, one JSON line each
+// (["doc_id", tok_pos, token_id, [values...]]), in the form dump_rows.mjs "all" prints.
+std::string ArrowShardRows(const std::string& path, std::vector<std::int64_t>* batches = nullptr) {
+    testing::CommandResult read = RunShell("node " + ShellQuote(kOracles + "/read_arrow_stream.mjs") + " " + ShellQuote(path));
+    EXPECT_EQ(read.exit_code, 0) << read.stderr_text;
+    Result<JsonValue> json = ParseJson(read.stdout_text);
+    EXPECT_TRUE(json.ok()) << path;
+    if (!json.ok()) return "";
+    EXPECT_TRUE(json->Find("is_stream")->as_bool());
+    EXPECT_TRUE(json->Find("ends_with_eos")->as_bool());
+    EXPECT_THAT(SerializeJson(*json->Find("fields")), HasSubstr(R"("type":"FixedSizeList[64]<Uint16>")"));
+    EXPECT_NE(json->Find("metadata")->Find("huggingface"), nullptr);
+    if (batches != nullptr) {
+        for (const JsonValue& n : json->Find("batches")->items()) batches->push_back(n.as_int64());
+    }
+    std::string lines;
+    for (const JsonValue& row : json->Find("rows")->items()) lines += SerializeJson(row) + "\n";
+    return lines;
+}
+
+// DuckDB's rows of one Parquet shard, re-serialized as ArrowShardRows serializes its own.
+std::string ParquetShardRows(const std::string& path) {
+    testing::CommandResult dump = RunShell("node " + ShellQuote(kOracles + "/dump_rows.mjs") + " all activacion " + ShellQuote(path));
+    EXPECT_EQ(dump.exit_code, 0) << dump.stderr_text;
+    std::string lines;
+    std::istringstream in(dump.stdout_text);
+    for (std::string line; std::getline(in, line);) lines += SerializeJson(*ParseJson(line)) + "\n";
+    return lines;
+}
+
+// --format arrow: one save_to_disk folder per shard, holding the same rows as the Parquet run.
+// Built once for the tests below, by the first that needs it.
+std::string ArrowReference(const std::vector<std::string>& args) {
+    const std::string out = args[std::find(args.begin(), args.end(), "--output") - args.begin() + 1];
+    if (!fs::exists(out + "/.actcache/manifest.json")) {
+        testing::CommandResult run = RunActcache(args);
+        EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
+    }
+    return out;
+}
+
+TEST_F(RunEndToEnd, SaveToDiskEveryShardHoldsTheRowsOfTheParquetRun) {
+    const std::string arrow_reference = ArrowReference(Args(dir_->File("arrow-reference"), {"--format", "arrow"}));
+    const std::vector<std::string> parquet = ShardPaths(reference_);
+    ASSERT_GE(parquet.size(), 3u);
+    EXPECT_FALSE(fs::exists(arrow_reference + "/data"));
+    for (std::size_t i = 0; i < parquet.size(); ++i) {
+        char split[32];
+        std::snprintf(split, sizeof split, "train_%05zu", i);
+        const std::string folder = arrow_reference + "/" + split;
+        std::vector<std::string> names;
+        for (const auto& entry : fs::directory_iterator(folder)) names.push_back(entry.path().filename().string());
+        std::sort(names.begin(), names.end());
+        EXPECT_EQ(names, (std::vector<std::string>{"data-00000-of-00001.arrow", "dataset_info.json", "state.json"}));
+        std::vector<std::int64_t> batches;
+        const std::string arrow_rows = ArrowShardRows(folder + "/data-00000-of-00001.arrow", &batches);
+        const std::string parquet_rows = ParquetShardRows(parquet[i]);
+        ASSERT_GT(parquet_rows.size(), 100u);
+        EXPECT_TRUE(arrow_rows == parquet_rows) << split << ": the two formats hold different rows";
+        for (std::int64_t n : batches) EXPECT_LE(n, 1000);
+    }
+    EXPECT_FALSE(fs::exists(arrow_reference + "/train_" + std::to_string(10000 + parquet.size()).substr(1)));
+    // The statistics are the same; the card has no Hub front matter and says load_from_disk.
+    EXPECT_EQ(testing::ReadFile(arrow_reference + "/norm_stats.json"), testing::ReadFile(reference_ + "/norm_stats.json"));
+    const std::string card = testing::ReadFile(arrow_reference + "/README.md");
+    EXPECT_FALSE(card.starts_with("---"));
+    EXPECT_THAT(card, HasSubstr("load_from_disk(\"OUT/train_00000\")"));
+    const JsonValue manifest = *ParseJson(testing::ReadFile(arrow_reference + "/.actcache/manifest.json"));
+    EXPECT_THAT(SerializeJson(manifest), HasSubstr(R"("file":"train_00000/data-00000-of-00001.arrow")"));
+}
+
+TEST_F(RunEndToEnd, SaveToDiskInspectVerifiesEveryShard) {
+    const std::string arrow_reference = ArrowReference(Args(dir_->File("arrow-reference"), {"--format", "arrow"}));
+    testing::CommandResult good = RunActcache({"inspect", arrow_reference, "--rows", "3"});
+    ASSERT_EQ(good.exit_code, 0) << good.stdout_text << good.stderr_text;
+    EXPECT_THAT(good.stdout_text, HasSubstr("(save_to_disk folders)"));
+    EXPECT_THAT(good.stdout_text, HasSubstr("sha256 ok"));
+    EXPECT_THAT(good.stdout_text, HasSubstr("PASS  norm_stats.json matches the shards"));
+    EXPECT_THAT(good.stdout_text, HasSubstr("all checks passed"));
+
+    // One byte of a stream flipped: the digest no longer matches the manifest.
+    const std::string flipped = dir_->File("arrow-flipped");
+    fs::copy(arrow_reference, flipped, fs::copy_options::recursive);
+    const std::string path = flipped + "/train_00001/data-00000-of-00001.arrow";
+    std::string bytes = testing::ReadFile(path);
+    bytes[bytes.size() - 9] = static_cast<char>(bytes[bytes.size() - 9] ^ 0x40);  // before the EOS marker
+    testing::WriteFile(path, bytes);
+    testing::CommandResult bad = RunActcache({"inspect", flipped});
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_THAT(bad.stdout_text, HasSubstr("FAIL  SHA-256 of every .arrow file matches the manifest"));
+}
+
+TEST_F(RunEndToEnd, SaveToDiskResumesExactlyAfterAKill) {
+    const std::string arrow_reference = ArrowReference(Args(dir_->File("arrow-reference"), {"--format", "arrow"}));
+    const auto reference = DatasetFiles(arrow_reference);
+    for (const std::string point : {"shard-half-full:2", "shard-committed:2"}) {
+        const std::string out = dir_->File("arrow-crash-" + point.substr(0, point.find(':')));
+        testing::CommandResult killed =
+            RunShell("ACTCACHE_CRASH_AT=" + point + " " + testing::ActcacheCommand(Args(out, {"--format", "arrow"})));
+        ASSERT_EQ(killed.exit_code, 128 + 9) << point << ": " << killed.stderr_text;
+        // Left behind: a half-written shard folder, or a complete one the manifest does not name.
+        if (point.starts_with("shard-half-full")) {
+            bool temporary = false;
+            for (const auto& entry : fs::directory_iterator(out)) {
+                temporary = temporary || entry.path().filename().string().starts_with("train_00001.tmp-");
+            }
+            EXPECT_TRUE(temporary) << point;
+        } else {
+            EXPECT_TRUE(fs::exists(out + "/train_00001/state.json")) << point;
+        }
+        testing::CommandResult resumed = RunActcache(Args(out, {"--format", "arrow"}));
+        ASSERT_EQ(resumed.exit_code, 0) << point << ": " << resumed.stderr_text;
+        EXPECT_THAT(resumed.stdout_text, HasSubstr("resumed")) << point;
+        EXPECT_TRUE(DatasetFiles(out) == reference) << point;
+    }
+}
+
+TEST_F(RunEndToEnd, SaveToDiskRefusesThePushToTheHub) {
+    testing::CommandResult run = RunActcache(Args(dir_->File("arrow-push"), {"--format", "arrow", "--push-to-hub", "org/name"}));
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_THAT(run.stderr_text, HasSubstr("--format arrow: cannot be used with --push-to-hub; the Hub layout is Parquet"));
+    EXPECT_EQ(std::count(run.stderr_text.begin(), run.stderr_text.end(), '\n'), 1) << run.stderr_text;
 }
 
 }  // namespace
