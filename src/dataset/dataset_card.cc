@@ -94,7 +94,9 @@ std::string BuildCardYaml(const CardOptions& options) {
 
 std::string BuildDatasetCard(const CardOptions& options) {
     const bool hub = options.layout == CardLayout::kHub;
-    std::string card = (hub ? "---\n" + BuildCardYaml(options) + "---\n\n" : "") + std::string(kCardSectionBegin);
+    // On the Hub the body is a generated section between markers, so that a merge into a card
+    // others edited (card_merge.h) replaces it and keeps their text.
+    std::string card = hub ? "---\n" + BuildCardYaml(options) + "---\n\n" + std::string(kCardSectionBegin) : "";
     std::int64_t rows = 0;
     for (const ShardInfo& shard : options.shards) rows += shard.num_examples;
     card += "# Activation dataset\n\n";
@@ -137,7 +139,7 @@ std::string BuildDatasetCard(const CardOptions& options) {
             "`rms` = sqrt(Σ‖x‖² / N), the root mean squared L2 norm per token, then "
             "`rms_per_element`, `mean_norm` (Σ‖x‖ / N), `saelens_scaling_factor` (sqrt(D) / mean_norm), "
             "per-dimension `mean` and `variance`, and the float64 accumulators they come from.\n";
-    card += kCardSectionEnd;
+    if (hub) card += kCardSectionEnd;
     return card;
 }
 

@@ -68,9 +68,11 @@ public:
 // `pool` must outlive the backend.
 std::unique_ptr<Backend> MakeReferenceBackend(ThreadPool& pool);
 
-// (cpu_backend.cc) The fastest kernels this CPU runs: the AVX512-BF16 GEMM for bf16 matmuls
-// where the CPU has it, the reference kernels for everything else. Same determinism contract;
-// results differ from the reference backend only by fp32 rounding order inside GEMM sums.
+// (cpu_backend.cc) The fastest kernels this CPU runs: where the CPU has AVX512-BF16, the
+// AVX512-BF16 GEMM for bf16 matmuls and the AVX-512 attention; the reference kernels for
+// everything else. Same determinism contract;
+// results differ from the reference backend only by fp32 rounding order inside sums (and the
+// attention's polynomial exp, ~1 ulp).
 // ACTCACHE_KERNELS=reference in the environment forces the reference backend.
 std::unique_ptr<Backend> MakeCpuBackend(ThreadPool& pool);
 

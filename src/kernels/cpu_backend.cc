@@ -2,8 +2,9 @@
 //
 // Matmul in Precision::kBf16 goes to the AVX512-BF16 GEMM (gemm_bf16_avx512.h) when the CPU has
 // it; each weight is packed on first use and kept (weights live as long as the model, and a
-// forward pass multiplies by each of them once per batch). Everything else, and every op on a
-// CPU without AVX512-BF16, runs the reference kernels. ACTCACHE_KERNELS=reference forces the
+// forward pass multiplies by each of them once per batch). Attention runs the AVX-512 kernel of
+// attention_avx512.h (both precisions). Everything else, and every op on a CPU without
+// AVX512-BF16, runs the reference kernels. ACTCACHE_KERNELS=reference forces the
 // reference kernels everywhere (tests and benchmarks compare the two paths that way).
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "kernels/attention_avx512.h"
 #include "kernels/backend.h"
 #include "kernels/gemm_bf16_avx512.h"
 
@@ -54,7 +56,18 @@ public:
     void Attention(Precision precision, const float* q, const float* k, const float* v,
                    std::int64_t B, std::int64_t T, std::int64_t H, std::int64_t Hkv,
                    std::int64_t Dh, float scale, float* out) override {
-        reference_->Attention(precision, q, k, v, B, T, H, Hkv, Dh, scale, out);
+        if (!AttentionAvx512Supports(Dh) || H % Hkv != 0) {
+            reference_->Attention(precision, q, k, v, B, T, H, Hkv, Dh, scale, out);
+            return;
+        }
+        // One task per (sequence, kv head): its query heads reuse the transposed keys.
+        const std::int64_t group = H / Hkv;
+        pool_.ParallelFor(B * Hkv, [&](std::int64_t task) {
+            const std::int64_t b = task / Hkv, h_kv = task % Hkv;
+            AttentionAvx512(precision, q + b * T * H * Dh, k + b * T * Hkv * Dh + h_kv * Dh,
+                            v + b * T * Hkv * Dh + h_kv * Dh, T, H, Hkv, Dh, h_kv * group, (h_kv + 1) * group,
+                            scale, out + b * T * H * Dh);
+        });
     }
     void SiluMul(Precision precision, const float* g, const float* u, std::int64_t n,
                  float* y) override {
