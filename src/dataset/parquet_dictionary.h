@@ -21,6 +21,10 @@ public:
     // present. Call for every row of the chunk, then Build.
     void Add(std::span<const std::byte> values);
 
+    // Notes the values `other` holds as present too (to combine dictionaries filled on several
+    // threads). `other` is borrowed for the call.
+    void Merge(const Uint16Dictionary& other);
+
     // Fixes the dictionary: the values added since the last Reset, ascending, so its bytes depend
     // only on which values occur (not on their order or on threads), and index order is value
     // order (a page's smallest index is its smallest value).

@@ -182,7 +182,6 @@ Status ParquetShardWriter::AddRow(std::int64_t doc_id, std::int32_t tok_pos, std
         const ActivationColumn& column = options_.activation_columns[c];
         ACT_CHECK(activations[c].size() == static_cast<std::size_t>(column.width) * BytesPerValue(column.type));
         activations_[c].insert(activations_[c].end(), activations[c].begin(), activations[c].end());
-        if (UsesDictionary(c)) dictionaries_[c].Add(activations[c]);
     }
     ++total_rows_;
     if (static_cast<std::int64_t>(doc_ids_.size()) >= rows_per_group_) return FlushRowGroup();
@@ -391,14 +390,31 @@ Status ParquetShardWriter::FlushRowGroup() {
         }
     }
 
-    // Dictionary pages (a few KB each): built and compressed here, written before the chunk's
-    // first data page.
+    // Dictionary pages (a few KB each): the values present are marked on every thread (a slice of
+    // the rows each, merged), then the page is built and compressed here and written before the
+    // chunk's first data page.
     std::vector<std::string> dictionary_pages(group.columns.size());  // header + data
     std::vector<std::int64_t> dictionary_uncompressed_bytes(group.columns.size(), 0);
     if (scratch_.empty()) scratch_.resize(1);
     for (std::size_t c = 0; c < activations_.size(); ++c) {
         if (!UsesDictionary(c)) continue;
         Uint16Dictionary& dictionary = dictionaries_[c];
+        const std::span<const std::byte> values(activations_[c]);
+        const std::size_t n_slices = pool_ != nullptr ? static_cast<std::size_t>(pool_->n_threads()) : 1;
+        if (n_slices == 1) {
+            dictionary.Add(values);
+        } else {
+            partial_dictionaries_.resize(n_slices);
+            const std::size_t row_bytes = values.size() / static_cast<std::size_t>(rows);
+            pool_->ParallelFor(static_cast<std::int64_t>(n_slices), [&](std::int64_t slice) {
+                const auto index = static_cast<std::size_t>(slice);
+                const std::size_t begin = static_cast<std::size_t>(rows) * index / n_slices;
+                const std::size_t end = static_cast<std::size_t>(rows) * (index + 1) / n_slices;
+                partial_dictionaries_[index].Reset();
+                partial_dictionaries_[index].Add(values.subspan(begin * row_bytes, (end - begin) * row_bytes));
+            });
+            for (const Uint16Dictionary& partial : partial_dictionaries_) dictionary.Merge(partial);
+        }
         dictionary.Build();
         PageScratch& scratch = scratch_[0];
         scratch.body.clear();
@@ -414,46 +430,42 @@ Status ParquetShardWriter::FlushRowGroup() {
     }
 
     // Encode and compress the pages in waves of 2 per thread, each wave in parallel when a pool
-    // is given (a page depends only on its rows, so the bytes are the same for any number of
-    // threads), then write the wave in order. Memory: one scratch pair per wave slot.
+    // is given, while one task writes the previous wave in order: writing (hashing and copying
+    // into the page cache) is the serial part, so it overlaps the next wave's compression. A
+    // page depends only on its rows, so the bytes are the same for any number of threads.
+    // Memory: two halves of `wave` scratch slots, the wave being encoded and the one being written.
     const std::size_t wave = pool_ != nullptr ? 2 * static_cast<std::size_t>(pool_->n_threads()) : 1;
-    if (scratch_.size() < wave) scratch_.resize(wave);
-    std::vector<Status> failures(wave);
+    if (scratch_.size() < 2 * wave) scratch_.resize(2 * wave);
+    std::vector<Status> failures(2 * wave);
     std::vector<std::int64_t> chunk_min(group.columns.size(), std::numeric_limits<std::int64_t>::max());
     std::vector<std::int64_t> chunk_max(group.columns.size(), std::numeric_limits<std::int64_t>::min());
-    for (std::size_t first = 0; first < pages.size(); first += wave) {
-        const std::size_t count = std::min(wave, pages.size() - first);
-        auto encode = [&](std::int64_t slot) {
-            EncodedPage& page = pages[first + static_cast<std::size_t>(slot)];
-            PageScratch& scratch = scratch_[static_cast<std::size_t>(slot)];
-            std::string& body = scratch.body;
-            body.clear();
-            if (page.column == 0) {
-                EncodeScalarPage(doc_ids_, page, body);
-            } else if (page.column == 1) {
-                EncodeScalarPage(tok_pos_, page, body);
-            } else if (page.column == 2) {
-                EncodeScalarPage(token_ids_, page, body);
-            } else {
-                const std::size_t c = page.column - 3;
-                EncodeListPage(activations_[c], options_.activation_columns[c], options_.byte_stream_split,
-                               UsesDictionary(c) ? &dictionaries_[c] : nullptr, page, body);
-            }
-            page.body_bytes = static_cast<std::int64_t>(body.size());
-            Result<std::string_view> data =
-                Compress(options_.compression, options_.zstd_level, body, scratch.compressed, scratch.zstd);
-            failures[static_cast<std::size_t>(slot)] = data.status();
-            if (!data.ok()) return;
-            page.data = *data;
-            page.header = PageHeader(page, group.columns[page.column].type, ValueEncoding(page.column));
-        };
-        if (pool_ != nullptr && count > 1) {
-            pool_->ParallelFor(static_cast<std::int64_t>(count), encode);
+    auto encode = [&](std::size_t page_index, std::size_t slot) {
+        EncodedPage& page = pages[page_index];
+        PageScratch& scratch = scratch_[slot];
+        std::string& body = scratch.body;
+        body.clear();
+        if (page.column == 0) {
+            EncodeScalarPage(doc_ids_, page, body);
+        } else if (page.column == 1) {
+            EncodeScalarPage(tok_pos_, page, body);
+        } else if (page.column == 2) {
+            EncodeScalarPage(token_ids_, page, body);
         } else {
-            for (std::size_t slot = 0; slot < count; ++slot) encode(static_cast<std::int64_t>(slot));
+            const std::size_t c = page.column - 3;
+            EncodeListPage(activations_[c], options_.activation_columns[c], options_.byte_stream_split,
+                           UsesDictionary(c) ? &dictionaries_[c] : nullptr, page, body);
         }
-        for (std::size_t slot = 0; slot < count; ++slot) ACT_RETURN_IF_ERROR(failures[slot]);
-        // Write in schema order; chunk totals include the page headers (Parquet convention).
+        page.body_bytes = static_cast<std::int64_t>(body.size());
+        Result<std::string_view> data =
+            Compress(options_.compression, options_.zstd_level, body, scratch.compressed, scratch.zstd);
+        failures[slot] = data.status();
+        if (!data.ok()) return;
+        page.data = *data;
+        page.header = PageHeader(page, group.columns[page.column].type, ValueEncoding(page.column));
+    };
+    // Writes pages [first, first + count) in schema order; chunk totals include the page headers
+    // (Parquet convention), a chunk's dictionary page goes before its first data page.
+    auto write = [&](std::size_t first, std::size_t count) -> Status {
         for (std::size_t i = first; i < first + count; ++i) {
             const EncodedPage& page = pages[i];
             ColumnChunkInfo& info = group.columns[page.column];
@@ -473,6 +485,34 @@ Status ParquetShardWriter::FlushRowGroup() {
             chunk_min[page.column] = std::min(chunk_min[page.column], page.min);
             chunk_max[page.column] = std::max(chunk_max[page.column], page.max);
         }
+        return Status::Ok();
+    };
+    std::size_t written_first = 0, written_count = 0;  // the wave encoded, not yet written
+    for (std::size_t first = 0; first < pages.size() || written_count > 0; first += wave) {
+        const std::size_t count = first < pages.size() ? std::min(wave, pages.size() - first) : 0;
+        const std::size_t half = (first / wave) % 2 * wave;  // this wave's slots: [half, half + wave)
+        Status write_status;
+        // Task 0 writes the previous wave (started first: it is the critical path), the others
+        // encode this one.
+        const std::int64_t n_write_tasks = written_count > 0 ? 1 : 0;
+        auto task = [&](std::int64_t index) {
+            if (index < n_write_tasks) {
+                write_status = write(written_first, written_count);
+                return;
+            }
+            const auto page_offset = static_cast<std::size_t>(index - n_write_tasks);
+            encode(first + page_offset, half + page_offset);
+        };
+        const std::int64_t n_tasks = n_write_tasks + static_cast<std::int64_t>(count);
+        if (pool_ != nullptr && n_tasks > 1) {
+            pool_->ParallelFor(n_tasks, task);
+        } else {
+            for (std::int64_t index = 0; index < n_tasks; ++index) task(index);
+        }
+        ACT_RETURN_IF_ERROR(write_status);
+        for (std::size_t slot = half; slot < half + count; ++slot) ACT_RETURN_IF_ERROR(failures[slot]);
+        written_first = first;
+        written_count = count;
     }
     for (std::size_t c = 0; c < group.columns.size(); ++c) {
         group.columns[c].encoding = ValueEncoding(c);

@@ -118,6 +118,7 @@ private:
     std::vector<std::int32_t> token_ids_;
     std::vector<std::vector<std::byte>> activations_;  // per column, row-major, as AddRow takes them
     std::vector<Uint16Dictionary> dictionaries_;  // per activation column; used if UsesDictionary
+    std::vector<Uint16Dictionary> partial_dictionaries_;  // one per thread, filled at flush
     std::vector<RowGroupInfo> row_groups_;
     std::vector<PageScratch> scratch_;  // one per page encoded at once
     Sha256 sha256_;
