@@ -107,7 +107,8 @@ std::string SerializeFileMetaData(const std::vector<ActivationColumn>& columns,
             meta.FieldListBegin(field::kPathInSchema, ThriftCompactWriter::kBinary,
                                 static_cast<std::int64_t>(column.path.size()));
             for (const std::string& part : column.path) meta.WriteBinary(part);
-            meta.FieldI32(field::kCodec, static_cast<std::int32_t>(CodecOf(compression)));
+            meta.FieldI32(field::kCodec, static_cast<std::int32_t>(column.compressed ? CodecOf(compression)
+                                                                                     : Codec::kUncompressed));
             meta.FieldI64(field::kColumnNumValues, column.num_values);
             meta.FieldI64(field::kTotalUncompressedSize, column.uncompressed_bytes);
             meta.FieldI64(field::kColumnTotalCompressedSize, column.compressed_bytes);

@@ -395,6 +395,7 @@ Status ParquetShardWriter::FlushRowGroup() {
     // chunk's first data page.
     std::vector<std::string> dictionary_pages(group.columns.size());  // header + data
     std::vector<std::int64_t> dictionary_uncompressed_bytes(group.columns.size(), 0);
+    std::vector<Compression> chunk_compression(group.columns.size(), options_.compression);
     if (scratch_.empty()) scratch_.resize(1);
     for (std::size_t c = 0; c < activations_.size(); ++c) {
         if (!UsesDictionary(c)) continue;
@@ -417,10 +418,26 @@ Status ParquetShardWriter::FlushRowGroup() {
         }
         dictionary.Build();
         PageScratch& scratch = scratch_[0];
+        if (options_.compression != Compression::kNone) {
+            // The codec's trial on the chunk's first data page (a function of the rows only, so
+            // the choice, like the bytes, does not depend on threads).
+            constexpr double kMinSaving = 0.05;
+            EncodedPage trial = *std::find_if(pages.begin(), pages.end(),
+                                              [&](const EncodedPage& page) { return page.column == 3 + c; });
+            scratch.body.clear();
+            EncodeListPage(activations_[c], options_.activation_columns[c], false, &dictionary, trial, scratch.body);
+            ACT_ASSIGN_OR_RETURN(const std::string_view trial_data,
+                                 Compress(options_.compression, options_.zstd_level, scratch.body,
+                                          scratch.compressed, scratch.zstd));
+            if (static_cast<double>(trial_data.size()) > (1 - kMinSaving) * static_cast<double>(scratch.body.size())) {
+                chunk_compression[3 + c] = Compression::kNone;
+                group.columns[3 + c].compressed = false;
+            }
+        }
         scratch.body.clear();
         dictionary.AppendDictionaryPage(scratch.body);
         ACT_ASSIGN_OR_RETURN(const std::string_view data,
-                             Compress(options_.compression, options_.zstd_level, scratch.body,
+                             Compress(chunk_compression[3 + c], options_.zstd_level, scratch.body,
                                       scratch.compressed, scratch.zstd));
         const auto body_bytes = static_cast<std::int64_t>(scratch.body.size());
         dictionary_pages[3 + c] = DictionaryPageHeader(dictionary.size(), body_bytes,
@@ -457,7 +474,7 @@ Status ParquetShardWriter::FlushRowGroup() {
         }
         page.body_bytes = static_cast<std::int64_t>(body.size());
         Result<std::string_view> data =
-            Compress(options_.compression, options_.zstd_level, body, scratch.compressed, scratch.zstd);
+            Compress(chunk_compression[page.column], options_.zstd_level, body, scratch.compressed, scratch.zstd);
         failures[slot] = data.status();
         if (!data.ok()) return;
         page.data = *data;

@@ -177,6 +177,43 @@ TEST(ParquetDictionaryTest, ReadersReadPaddedGroupsAndOneEntryDictionaries) {
     }
 }
 
+// The codec is kept for a dictionary chunk it shrinks and dropped for one it cannot (Parquet
+// sets the codec per column chunk): a column of 4 repeating values compresses, uniformly random
+// 16-bit values do not. Both readers read the mixed file.
+TEST(ParquetDictionaryTest, CodecIsSkippedWhereItDoesNotPay) {
+    testing::TempDir dir;
+    ParquetShardOptions options;
+    options.compression = Compression::kZstd;
+    options.activation_columns = {{"repeating", 64}, {"random", 64}};
+    const std::string path = dir.File("codecs.parquet");
+    std::vector<std::uint16_t> repeating(64), random(64);
+    SplitMix64 rng(3);
+    {
+        auto writer = ParquetShardWriter::Create(path, options);
+        ASSERT_TRUE(writer.ok()) << writer.status().message();
+        const std::span<const std::byte> spans[] = {std::as_bytes(std::span<const std::uint16_t>(repeating)),
+                                                    std::as_bytes(std::span<const std::uint16_t>(random))};
+        for (int r = 0; r < 300; ++r) {
+            for (int i = 0; i < 64; ++i) {
+                repeating[i] = static_cast<std::uint16_t>(0x3F00 + i % 4);
+                random[i] = static_cast<std::uint16_t>(rng.Next());
+            }
+            ASSERT_TRUE((*writer)->AddRow(r, r, r, spans).ok());
+        }
+        ASSERT_TRUE((*writer)->Finish().ok());
+    }
+    const JsonValue result = ReadWithOracles(dir, path);
+    ASSERT_NE(result.Find("hyparquet"), nullptr);
+    EXPECT_EQ(SerializeJson(*result.Find("hyparquet")->Find("codecs")),
+              R"([["ZSTD","ZSTD","ZSTD","ZSTD","UNCOMPRESSED"]])");
+    for (const char* reader : {"duckdb", "hyparquet"}) {
+        const JsonValue& rows = *result.Find(reader)->Find("rows");
+        ASSERT_EQ(rows.items().size(), 300u) << reader;
+        EXPECT_EQ(rows.items()[299].items()[3].items()[5].as_int64(), 0x3F01) << reader;
+        EXPECT_EQ(rows.items()[299].items()[4].items()[63].as_int64(), random[63]) << reader;
+    }
+}
+
 // BYTE_STREAM_SPLIT activation values: hyparquet reads them; DuckDB 1.5 accepts the encoding
 // only for FLOAT/DOUBLE, which is why the option is off by default.
 TEST(ParquetByteStreamSplitTest, HyparquetReadsBackEveryValue) {
