@@ -92,20 +92,28 @@ std::string SerializeFileMetaData(const std::vector<ActivationColumn>& columns,
             uncompressed += column.uncompressed_bytes;
             compressed += column.compressed_bytes;
             meta.BeginStruct();
-            meta.FieldI64(field::kChunkFileOffset, column.data_page_offset);
+            // The chunk's first page (its dictionary page, if any), as pyarrow writes it.
+            meta.FieldI64(field::kChunkFileOffset, column.dictionary_page_offset >= 0
+                                                       ? column.dictionary_page_offset
+                                                       : column.data_page_offset);
             meta.FieldStructBegin(field::kMetaData);
             meta.FieldI32(field::kColumnType, static_cast<std::int32_t>(column.type));
-            meta.FieldListBegin(field::kEncodings, ThriftCompactWriter::kI32, 2);
+            // Every encoding in the chunk: the values', the levels' and the dictionary page's.
+            const bool has_dictionary = column.dictionary_page_offset >= 0;
+            meta.FieldListBegin(field::kEncodings, ThriftCompactWriter::kI32, has_dictionary ? 3 : 2);
             meta.WriteI32(static_cast<std::int32_t>(column.encoding));
             meta.WriteI32(static_cast<std::int32_t>(parquet::Encoding::kRle));
+            if (has_dictionary) meta.WriteI32(static_cast<std::int32_t>(parquet::Encoding::kPlain));
             meta.FieldListBegin(field::kPathInSchema, ThriftCompactWriter::kBinary,
                                 static_cast<std::int64_t>(column.path.size()));
             for (const std::string& part : column.path) meta.WriteBinary(part);
-            meta.FieldI32(field::kCodec, static_cast<std::int32_t>(CodecOf(compression)));
+            meta.FieldI32(field::kCodec, static_cast<std::int32_t>(column.compressed ? CodecOf(compression)
+                                                                                     : Codec::kUncompressed));
             meta.FieldI64(field::kColumnNumValues, column.num_values);
             meta.FieldI64(field::kTotalUncompressedSize, column.uncompressed_bytes);
             meta.FieldI64(field::kColumnTotalCompressedSize, column.compressed_bytes);
             meta.FieldI64(field::kDataPageOffset, column.data_page_offset);
+            if (has_dictionary) meta.FieldI64(field::kDictionaryPageOffset, column.dictionary_page_offset);
             meta.FieldStructBegin(field::kColumnStatistics);
             meta.FieldI64(field::kNullCount, 0);
             if (!column.max_value.empty()) meta.FieldBinary(field::kMaxValue, column.max_value);

@@ -16,8 +16,10 @@ struct ColumnChunkInfo {
     std::int64_t uncompressed_bytes = 0;  // page headers included (Parquet convention)
     std::int64_t compressed_bytes = 0;
     std::int64_t data_page_offset = 0;
+    std::int64_t dictionary_page_offset = -1;  // -1: no dictionary page
     std::string min_value, max_value;  // PLAIN encodings
-    parquet::Encoding encoding = parquet::Encoding::kPlain;  // of the values
+    parquet::Encoding encoding = parquet::Encoding::kPlain;  // of the values (data pages)
+    bool compressed = true;  // false: stored UNCOMPRESSED, the file's codec did not pay here
 };
 
 struct RowGroupInfo {

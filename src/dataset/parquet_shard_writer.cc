@@ -1,9 +1,11 @@
 // Byte layout of a file (apache/parquet-format):
 //   "PAR1" | row group 0: column chunk doc_id, tok_pos, token_id, <activation columns>... |
 //   row group 1 ... | FileMetaData (Thrift compact) | uint32 LE footer length | "PAR1"
-// A column chunk is a run of data pages (v1): PageHeader (Thrift compact), then the page body,
-// compressed as a whole: [uint32 LE length + RLE repetition levels] (lists only),
-// uint32 LE length + RLE definition levels, PLAIN values.
+// A column chunk is [a dictionary page: PageHeader, PLAIN INT32 entries compressed] and a run of
+// data pages (v1): PageHeader (Thrift compact), then the page body, compressed as a whole:
+// [uint32 LE length + RLE repetition levels] (lists only), uint32 LE length + RLE definition
+// levels, then the values: PLAIN, BYTE_STREAM_SPLIT, or (dictionary chunks) one byte of bit
+// width and bit-packed indices.
 #include "dataset/parquet_shard_writer.h"
 
 #include <snappy-c.h>
@@ -54,15 +56,25 @@ std::string PlainBytes(T value) {
     return std::string(reinterpret_cast<const char*>(&value), sizeof value);
 }
 
+struct ZstdContextFree {
+    void operator()(ZSTD_CCtx* context) const { ZSTD_freeCCtx(context); }
+};
+using ZstdContext = std::unique_ptr<ZSTD_CCtx, ZstdContextFree>;
+
 // Compresses `input` into `out` (reused across pages: no allocation once it has grown) and
-// returns the bytes to write: `input` itself for kNone.
+// returns the bytes to write: `input` itself for kNone. `zstd` is created on first use and then
+// reused: a fresh context per page allocates (and page-faults) its tables every time. The output
+// is the same as ZSTD_compress's at that level.
 Result<std::string_view> Compress(Compression compression, int zstd_level, const std::string& input,
-                                  std::string& out) {
+                                  std::string& out, ZstdContext& zstd) {
     switch (compression) {
         case Compression::kNone: return std::string_view(input);
         case Compression::kZstd: {
+            if (zstd == nullptr) zstd.reset(ZSTD_createCCtx());
+            if (zstd == nullptr) return Status::Internal("zstd: cannot create a compression context");
             out.resize(ZSTD_compressBound(input.size()));
-            const std::size_t n = ZSTD_compress(out.data(), out.size(), input.data(), input.size(), zstd_level);
+            const std::size_t n =
+                ZSTD_compressCCtx(zstd.get(), out.data(), out.size(), input.data(), input.size(), zstd_level);
             if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
             return std::string_view(out.data(), n);
         }
@@ -104,6 +116,7 @@ void AppendFeature(std::string& json, const std::string& name, const std::string
 struct ParquetShardWriter::PageScratch {
     std::string body;
     std::string compressed;
+    ZstdContext zstd;  // one per slot, so one per thread at a time
 };
 
 std::string HuggingFaceFeaturesJson(const std::vector<ActivationColumn>& columns) {
@@ -130,6 +143,7 @@ ParquetShardWriter::ParquetShardWriter(AtomicFile file, ParquetShardOptions opti
     }
     rows_per_group_ = std::max<std::int64_t>(1, options_.row_group_bytes / row_bytes);
     activations_.resize(options_.activation_columns.size());
+    dictionaries_.resize(options_.activation_columns.size());
     // One allocation per column for the whole life of the writer (a row group is ~100 MB).
     for (std::size_t c = 0; c < activations_.size(); ++c) {
         const ActivationColumn& column = options_.activation_columns[c];
@@ -235,13 +249,30 @@ void EncodeScalarPage(const std::vector<Value>& values, EncodedPage& page, std::
     page.num_values = page.end_row - page.begin_row;
 }
 
+// The PageHeader of a column chunk's dictionary page of `n_entries` PLAIN values, sorted.
+std::string DictionaryPageHeader(std::int64_t n_entries, std::int64_t body_bytes, std::int64_t data_bytes) {
+    ThriftCompactWriter header;
+    header.BeginStruct();
+    header.FieldI32(field::kPageType, static_cast<std::int32_t>(parquet::PageType::kDictionaryPage));
+    header.FieldI32(field::kUncompressedPageSize, static_cast<std::int32_t>(body_bytes));
+    header.FieldI32(field::kCompressedPageSize, static_cast<std::int32_t>(data_bytes));
+    header.FieldStructBegin(field::kDictionaryPageHeader);
+    header.FieldI32(field::kDictionaryNumValues, static_cast<std::int32_t>(n_entries));
+    header.FieldI32(field::kDictionaryEncoding, static_cast<std::int32_t>(parquet::Encoding::kPlain));
+    header.FieldBool(field::kIsSorted, true);
+    header.EndStruct();
+    header.EndStruct();
+    return header.Take();
+}
+
 // List column page: repetition levels (max 1) 0 at each row's first value and 1 after;
-// definition levels (max 3: list, repeated group, element all present) all 3; then the values,
-// 4 bytes each — uint16 bit patterns widened to INT32, or FLOAT as they are — PLAIN (little-
-// endian, one after another) or BYTE_STREAM_SPLIT (byte k of every value in stream k; for
-// widened uint16 the last two streams are zeros).
+// definition levels (max 3: list, repeated group, element all present) all 3; then the values:
+// with `dictionary` (bf16 only), their indices in it (RLE_DICTIONARY); otherwise 4 bytes each —
+// uint16 bit patterns widened to INT32, or FLOAT as they are — PLAIN (little-endian, one after
+// another) or BYTE_STREAM_SPLIT (byte k of every value in stream k; for widened uint16 the last
+// two streams are zeros). `dictionary` is borrowed for the call, may be null.
 void EncodeListPage(const std::vector<std::byte>& values, const ActivationColumn& column, bool byte_stream_split,
-                    EncodedPage& page, std::string& body) {
+                    const Uint16Dictionary* dictionary, EncodedPage& page, std::string& body) {
     const std::int64_t width = column.width;
     const std::int64_t rows = page.end_row - page.begin_row;
     std::string repetition, definition;
@@ -252,8 +283,18 @@ void EncodeListPage(const std::vector<std::byte>& values, const ActivationColumn
     AppendRleRun(definition, static_cast<std::uint64_t>(rows * width), 3);
     AppendLengthPrefixed(body, repetition);
     AppendLengthPrefixed(body, definition);
-    const std::size_t first = body.size();
     const std::int64_t n = rows * width;
+    if (dictionary != nullptr) {
+        std::uint16_t min = 0, max = 0;
+        dictionary->AppendIndices(std::span(values).subspan(static_cast<std::size_t>(page.begin_row * width * 2),
+                                                            static_cast<std::size_t>(n * 2)),
+                                  body, &min, &max);
+        page.num_values = n;
+        page.min = min;
+        page.max = max;
+        return;
+    }
+    const std::size_t first = body.size();
     body.resize(first + static_cast<std::size_t>(n) * 4);
     char* out = body.data() + first;
     page.num_values = n;
@@ -303,9 +344,15 @@ void EncodeListPage(const std::vector<std::byte>& values, const ActivationColumn
 
 }  // namespace
 
+bool ParquetShardWriter::UsesDictionary(std::size_t activation_column) const {
+    return options_.dictionary && !options_.byte_stream_split &&
+           options_.activation_columns[activation_column].type == ActivationType::kBf16Bits;
+}
+
 parquet::Encoding ParquetShardWriter::ValueEncoding(std::size_t column) const {
-    return column >= 3 && options_.byte_stream_split ? parquet::Encoding::kByteStreamSplit
-                                                     : parquet::Encoding::kPlain;
+    if (column < 3) return parquet::Encoding::kPlain;
+    if (options_.byte_stream_split) return parquet::Encoding::kByteStreamSplit;
+    return UsesDictionary(column - 3) ? parquet::Encoding::kRleDictionary : parquet::Encoding::kPlain;
 }
 
 Status ParquetShardWriter::FlushRowGroup() {
@@ -343,50 +390,109 @@ Status ParquetShardWriter::FlushRowGroup() {
         }
     }
 
+    // Dictionary pages (a few KB each): the values present are marked on every thread (a slice of
+    // the rows each, merged), then the page is built and compressed here and written before the
+    // chunk's first data page.
+    std::vector<std::string> dictionary_pages(group.columns.size());  // header + data
+    std::vector<std::int64_t> dictionary_uncompressed_bytes(group.columns.size(), 0);
+    std::vector<Compression> chunk_compression(group.columns.size(), options_.compression);
+    if (scratch_.empty()) scratch_.resize(1);
+    for (std::size_t c = 0; c < activations_.size(); ++c) {
+        if (!UsesDictionary(c)) continue;
+        Uint16Dictionary& dictionary = dictionaries_[c];
+        const std::span<const std::byte> values(activations_[c]);
+        const std::size_t n_slices = pool_ != nullptr ? static_cast<std::size_t>(pool_->n_threads()) : 1;
+        if (n_slices == 1) {
+            dictionary.Add(values);
+        } else {
+            partial_dictionaries_.resize(n_slices);
+            const std::size_t row_bytes = values.size() / static_cast<std::size_t>(rows);
+            pool_->ParallelFor(static_cast<std::int64_t>(n_slices), [&](std::int64_t slice) {
+                const auto index = static_cast<std::size_t>(slice);
+                const std::size_t begin = static_cast<std::size_t>(rows) * index / n_slices;
+                const std::size_t end = static_cast<std::size_t>(rows) * (index + 1) / n_slices;
+                partial_dictionaries_[index].Reset();
+                partial_dictionaries_[index].Add(values.subspan(begin * row_bytes, (end - begin) * row_bytes));
+            });
+            for (const Uint16Dictionary& partial : partial_dictionaries_) dictionary.Merge(partial);
+        }
+        dictionary.Build();
+        PageScratch& scratch = scratch_[0];
+        if (options_.compression != Compression::kNone) {
+            // The codec's trial on the chunk's first data page (a function of the rows only, so
+            // the choice, like the bytes, does not depend on threads).
+            constexpr double kMinSaving = 0.05;
+            EncodedPage trial = *std::find_if(pages.begin(), pages.end(),
+                                              [&](const EncodedPage& page) { return page.column == 3 + c; });
+            scratch.body.clear();
+            EncodeListPage(activations_[c], options_.activation_columns[c], false, &dictionary, trial, scratch.body);
+            ACT_ASSIGN_OR_RETURN(const std::string_view trial_data,
+                                 Compress(options_.compression, options_.zstd_level, scratch.body,
+                                          scratch.compressed, scratch.zstd));
+            if (static_cast<double>(trial_data.size()) > (1 - kMinSaving) * static_cast<double>(scratch.body.size())) {
+                chunk_compression[3 + c] = Compression::kNone;
+                group.columns[3 + c].compressed = false;
+            }
+        }
+        scratch.body.clear();
+        dictionary.AppendDictionaryPage(scratch.body);
+        ACT_ASSIGN_OR_RETURN(const std::string_view data,
+                             Compress(chunk_compression[3 + c], options_.zstd_level, scratch.body,
+                                      scratch.compressed, scratch.zstd));
+        const auto body_bytes = static_cast<std::int64_t>(scratch.body.size());
+        dictionary_pages[3 + c] = DictionaryPageHeader(dictionary.size(), body_bytes,
+                                                       static_cast<std::int64_t>(data.size()));
+        dictionary_uncompressed_bytes[3 + c] = body_bytes + static_cast<std::int64_t>(dictionary_pages[3 + c].size());
+        dictionary_pages[3 + c] += data;
+    }
+
     // Encode and compress the pages in waves of 2 per thread, each wave in parallel when a pool
-    // is given (a page depends only on its rows, so the bytes are the same for any number of
-    // threads), then write the wave in order. Memory: one scratch pair per wave slot.
+    // is given, while one task writes the previous wave in order: writing (hashing and copying
+    // into the page cache) is the serial part, so it overlaps the next wave's compression. A
+    // page depends only on its rows, so the bytes are the same for any number of threads.
+    // Memory: two halves of `wave` scratch slots, the wave being encoded and the one being written.
     const std::size_t wave = pool_ != nullptr ? 2 * static_cast<std::size_t>(pool_->n_threads()) : 1;
-    if (scratch_.size() < wave) scratch_.resize(wave);
-    std::vector<Status> failures(wave);
+    if (scratch_.size() < 2 * wave) scratch_.resize(2 * wave);
+    std::vector<Status> failures(2 * wave);
     std::vector<std::int64_t> chunk_min(group.columns.size(), std::numeric_limits<std::int64_t>::max());
     std::vector<std::int64_t> chunk_max(group.columns.size(), std::numeric_limits<std::int64_t>::min());
-    for (std::size_t first = 0; first < pages.size(); first += wave) {
-        const std::size_t count = std::min(wave, pages.size() - first);
-        auto encode = [&](std::int64_t slot) {
-            EncodedPage& page = pages[first + static_cast<std::size_t>(slot)];
-            PageScratch& scratch = scratch_[static_cast<std::size_t>(slot)];
-            std::string& body = scratch.body;
-            body.clear();
-            if (page.column == 0) {
-                EncodeScalarPage(doc_ids_, page, body);
-            } else if (page.column == 1) {
-                EncodeScalarPage(tok_pos_, page, body);
-            } else if (page.column == 2) {
-                EncodeScalarPage(token_ids_, page, body);
-            } else {
-                const std::size_t c = page.column - 3;
-                EncodeListPage(activations_[c], options_.activation_columns[c], options_.byte_stream_split, page,
-                               body);
-            }
-            page.body_bytes = static_cast<std::int64_t>(body.size());
-            Result<std::string_view> data =
-                Compress(options_.compression, options_.zstd_level, body, scratch.compressed);
-            failures[static_cast<std::size_t>(slot)] = data.status();
-            if (!data.ok()) return;
-            page.data = *data;
-            page.header = PageHeader(page, group.columns[page.column].type, ValueEncoding(page.column));
-        };
-        if (pool_ != nullptr && count > 1) {
-            pool_->ParallelFor(static_cast<std::int64_t>(count), encode);
+    auto encode = [&](std::size_t page_index, std::size_t slot) {
+        EncodedPage& page = pages[page_index];
+        PageScratch& scratch = scratch_[slot];
+        std::string& body = scratch.body;
+        body.clear();
+        if (page.column == 0) {
+            EncodeScalarPage(doc_ids_, page, body);
+        } else if (page.column == 1) {
+            EncodeScalarPage(tok_pos_, page, body);
+        } else if (page.column == 2) {
+            EncodeScalarPage(token_ids_, page, body);
         } else {
-            for (std::size_t slot = 0; slot < count; ++slot) encode(static_cast<std::int64_t>(slot));
+            const std::size_t c = page.column - 3;
+            EncodeListPage(activations_[c], options_.activation_columns[c], options_.byte_stream_split,
+                           UsesDictionary(c) ? &dictionaries_[c] : nullptr, page, body);
         }
-        for (std::size_t slot = 0; slot < count; ++slot) ACT_RETURN_IF_ERROR(failures[slot]);
-        // Write in schema order; chunk totals include the page headers (Parquet convention).
+        page.body_bytes = static_cast<std::int64_t>(body.size());
+        Result<std::string_view> data =
+            Compress(chunk_compression[page.column], options_.zstd_level, body, scratch.compressed, scratch.zstd);
+        failures[slot] = data.status();
+        if (!data.ok()) return;
+        page.data = *data;
+        page.header = PageHeader(page, group.columns[page.column].type, ValueEncoding(page.column));
+    };
+    // Writes pages [first, first + count) in schema order; chunk totals include the page headers
+    // (Parquet convention), a chunk's dictionary page goes before its first data page.
+    auto write = [&](std::size_t first, std::size_t count) -> Status {
         for (std::size_t i = first; i < first + count; ++i) {
             const EncodedPage& page = pages[i];
             ColumnChunkInfo& info = group.columns[page.column];
+            if (info.num_values == 0 && !dictionary_pages[page.column].empty()) {
+                const std::string& dictionary_page = dictionary_pages[page.column];
+                info.dictionary_page_offset = offset_;
+                ACT_RETURN_IF_ERROR(WriteBytes(dictionary_page));
+                info.uncompressed_bytes += dictionary_uncompressed_bytes[page.column];
+                info.compressed_bytes += static_cast<std::int64_t>(dictionary_page.size());
+            }
             if (info.num_values == 0) info.data_page_offset = offset_;
             ACT_RETURN_IF_ERROR(WriteBytes(page.header));
             ACT_RETURN_IF_ERROR(WriteBytes(page.data));
@@ -396,6 +502,34 @@ Status ParquetShardWriter::FlushRowGroup() {
             chunk_min[page.column] = std::min(chunk_min[page.column], page.min);
             chunk_max[page.column] = std::max(chunk_max[page.column], page.max);
         }
+        return Status::Ok();
+    };
+    std::size_t written_first = 0, written_count = 0;  // the wave encoded, not yet written
+    for (std::size_t first = 0; first < pages.size() || written_count > 0; first += wave) {
+        const std::size_t count = first < pages.size() ? std::min(wave, pages.size() - first) : 0;
+        const std::size_t half = (first / wave) % 2 * wave;  // this wave's slots: [half, half + wave)
+        Status write_status;
+        // Task 0 writes the previous wave (started first: it is the critical path), the others
+        // encode this one.
+        const std::int64_t n_write_tasks = written_count > 0 ? 1 : 0;
+        auto task = [&](std::int64_t index) {
+            if (index < n_write_tasks) {
+                write_status = write(written_first, written_count);
+                return;
+            }
+            const auto page_offset = static_cast<std::size_t>(index - n_write_tasks);
+            encode(first + page_offset, half + page_offset);
+        };
+        const std::int64_t n_tasks = n_write_tasks + static_cast<std::int64_t>(count);
+        if (pool_ != nullptr && n_tasks > 1) {
+            pool_->ParallelFor(n_tasks, task);
+        } else {
+            for (std::int64_t index = 0; index < n_tasks; ++index) task(index);
+        }
+        ACT_RETURN_IF_ERROR(write_status);
+        for (std::size_t slot = half; slot < half + count; ++slot) ACT_RETURN_IF_ERROR(failures[slot]);
+        written_first = first;
+        written_count = count;
     }
     for (std::size_t c = 0; c < group.columns.size(); ++c) {
         group.columns[c].encoding = ValueEncoding(c);
@@ -407,6 +541,7 @@ Status ParquetShardWriter::FlushRowGroup() {
     tok_pos_.clear();
     token_ids_.clear();
     for (auto& column : activations_) column.clear();
+    for (auto& dictionary : dictionaries_) dictionary.Reset();
     return Status::Ok();
 }
 

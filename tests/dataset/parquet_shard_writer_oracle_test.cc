@@ -93,12 +93,14 @@ JsonValue WriteAndReadBack(const testing::TempDir& dir, const std::string& name,
     return result;
 }
 
-class ParquetOracleTest : public ::testing::TestWithParam<Compression> {};
+// Each codec, bf16 values dictionary-encoded (the default) and PLAIN.
+class ParquetOracleTest : public ::testing::TestWithParam<std::tuple<Compression, bool>> {};
 
 TEST_P(ParquetOracleTest, DuckDbAndHyparquetReadBackEveryValue) {
     testing::TempDir dir;
     ParquetShardOptions options;
-    options.compression = GetParam();
+    options.compression = std::get<0>(GetParam());
+    options.dictionary = std::get<1>(GetParam());
     options.activation_columns = {{"activacion", 64}, {"resid", 16}};
     options.row_group_bytes = 150 * (16 + 2 * 80);  // 150 rows per row group: several groups
     options.page_bytes = 4 * 64 * 20;               // 20 rows per activation page: many pages
@@ -134,6 +136,82 @@ TEST_P(ParquetOracleTest, DuckDbAndHyparquetReadBackEveryValue) {
     const std::string schema = SerializeJson(*hy.Find("schema"));
     EXPECT_THAT(schema, HasSubstr(R"({"name":"list","type":null,"repetition":"REPEATED")"));
     EXPECT_THAT(schema, HasSubstr(R"("name":"element","type":"INT32","repetition":"OPTIONAL","converted":"UINT_16")"));
+}
+
+// Dictionary edge cases: a width of 7 (pages whose value count is no multiple of 8, so the last
+// bit-packed group is padded) and a column holding one value (a dictionary of one entry).
+TEST(ParquetDictionaryTest, ReadersReadPaddedGroupsAndOneEntryDictionaries) {
+    testing::TempDir dir;
+    ParquetShardOptions options;
+    options.activation_columns = {{"odd", 7}, {"constant", 5}};
+    options.row_group_bytes = 40 * (16 + 2 * 12);  // 40 rows per row group
+    options.page_bytes = 4 * 7 * 3;                // 3 rows (21 values) per page
+    const std::string path = dir.File("dictionary.parquet");
+    std::vector<std::uint16_t> odd(7), constant(5, 0x3F80);  // bf16 1.0
+    {
+        auto writer = ParquetShardWriter::Create(path, options);
+        ASSERT_TRUE(writer.ok()) << writer.status().message();
+        const std::span<const std::byte> spans[] = {std::as_bytes(std::span<const std::uint16_t>(odd)),
+                                                    std::as_bytes(std::span<const std::uint16_t>(constant))};
+        for (int r = 0; r < 100; ++r) {
+            for (int i = 0; i < 7; ++i) odd[i] = static_cast<std::uint16_t>(r * 7 + i * 1000);
+            ASSERT_TRUE((*writer)->AddRow(r, r, r, spans).ok());
+        }
+        ASSERT_TRUE((*writer)->Finish().ok());
+    }
+    const JsonValue result = ReadWithOracles(dir, path);
+    for (const char* reader : {"duckdb", "hyparquet"}) {
+        const JsonValue* rows = result.Find(reader) != nullptr ? result.Find(reader)->Find("rows") : nullptr;
+        ASSERT_NE(rows, nullptr) << reader;
+        ASSERT_EQ(rows->items().size(), 100u) << reader;
+        for (int r = 0; r < 100; ++r) {
+            const auto& row = rows->items()[static_cast<std::size_t>(r)].items();
+            for (int i = 0; i < 7; ++i) {
+                ASSERT_EQ(row[3].items()[static_cast<std::size_t>(i)].as_int64(), r * 7 + i * 1000)
+                    << reader << " row " << r;
+            }
+            for (int i = 0; i < 5; ++i) {
+                ASSERT_EQ(row[4].items()[static_cast<std::size_t>(i)].as_int64(), 0x3F80) << reader << " row " << r;
+            }
+        }
+    }
+}
+
+// The codec is kept for a dictionary chunk it shrinks and dropped for one it cannot (Parquet
+// sets the codec per column chunk): a column of 4 repeating values compresses, uniformly random
+// 16-bit values do not. Both readers read the mixed file.
+TEST(ParquetDictionaryTest, CodecIsSkippedWhereItDoesNotPay) {
+    testing::TempDir dir;
+    ParquetShardOptions options;
+    options.compression = Compression::kZstd;
+    options.activation_columns = {{"repeating", 64}, {"random", 64}};
+    const std::string path = dir.File("codecs.parquet");
+    std::vector<std::uint16_t> repeating(64), random(64);
+    SplitMix64 rng(3);
+    {
+        auto writer = ParquetShardWriter::Create(path, options);
+        ASSERT_TRUE(writer.ok()) << writer.status().message();
+        const std::span<const std::byte> spans[] = {std::as_bytes(std::span<const std::uint16_t>(repeating)),
+                                                    std::as_bytes(std::span<const std::uint16_t>(random))};
+        for (int r = 0; r < 300; ++r) {
+            for (int i = 0; i < 64; ++i) {
+                repeating[i] = static_cast<std::uint16_t>(0x3F00 + i % 4);
+                random[i] = static_cast<std::uint16_t>(rng.Next());
+            }
+            ASSERT_TRUE((*writer)->AddRow(r, r, r, spans).ok());
+        }
+        ASSERT_TRUE((*writer)->Finish().ok());
+    }
+    const JsonValue result = ReadWithOracles(dir, path);
+    ASSERT_NE(result.Find("hyparquet"), nullptr);
+    EXPECT_EQ(SerializeJson(*result.Find("hyparquet")->Find("codecs")),
+              R"([["ZSTD","ZSTD","ZSTD","ZSTD","UNCOMPRESSED"]])");
+    for (const char* reader : {"duckdb", "hyparquet"}) {
+        const JsonValue& rows = *result.Find(reader)->Find("rows");
+        ASSERT_EQ(rows.items().size(), 300u) << reader;
+        EXPECT_EQ(rows.items()[299].items()[3].items()[5].as_int64(), 0x3F01) << reader;
+        EXPECT_EQ(rows.items()[299].items()[4].items()[63].as_int64(), random[63]) << reader;
+    }
 }
 
 // BYTE_STREAM_SPLIT activation values: hyparquet reads them; DuckDB 1.5 accepts the encoding
@@ -206,9 +284,10 @@ INSTANTIATE_TEST_SUITE_P(CodecsAndEncodings, ParquetFloat32OnlyTest,
                                                               Compression::kZstd, Compression::kGzip),
                                             ::testing::Bool()));
 
-INSTANTIATE_TEST_SUITE_P(Compressions, ParquetOracleTest,
-                         ::testing::Values(Compression::kNone, Compression::kSnappy,
-                                           Compression::kZstd, Compression::kGzip));
+INSTANTIATE_TEST_SUITE_P(CompressionsAndDictionary, ParquetOracleTest,
+                         ::testing::Combine(::testing::Values(Compression::kNone, Compression::kSnappy,
+                                                              Compression::kZstd, Compression::kGzip),
+                                            ::testing::Bool()));
 
 }  // namespace
 }  // namespace actcache::dataset

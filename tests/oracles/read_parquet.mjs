@@ -3,6 +3,7 @@
 //   {"duckdb": {"types": {col: type}, "rows": [[...], ...]},
 //    "hyparquet": {"schema": [...], "kv": {key: value}, "rows": [[...], ...]}}
 //   "arrow": the Arrow schema stored under ARROW:schema, decoded by apache-arrow (JS), or null
+//   hyparquet's "codecs": per row group, the codec of each column chunk
 // Rows are arrays of the column values in file order (lists as arrays of numbers; int64 as
 // numbers, exact below 2^53). Numbers JSON cannot carry are strings: "-0", "Infinity",
 // "-Infinity", "NaN" (float columns; JSON.stringify would write 0 and null).
@@ -75,5 +76,7 @@ process.stdout.write(JSON.stringify({
   arrow,
   duckdb,
   hyparquet: { schema, kv, num_rows: Number(metadata.num_rows), row_groups: metadata.row_groups.length,
-               rows: hyRows, names },
+               rows: hyRows, names,
+               // per row group, each column chunk's codec ("ZSTD", "UNCOMPRESSED", ...)
+               codecs: metadata.row_groups.map((group) => group.columns.map((column) => column.meta_data.codec)) },
 }));
