@@ -298,6 +298,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     sink_options.parquet.compression = options.compression;
     sink_options.parquet.zstd_level = options.zstd_level;
     sink_options.parquet.byte_stream_split = options.byte_stream_split;
+    sink_options.parquet.dictionary = options.dictionary;
     sink_options.hook_sites = options.hooks;
     sink_options.card_facts = CardFacts(options);
     summary.rows_at_start = manifest.rows;

@@ -143,6 +143,7 @@ JsonValue OutputIdentity(const RunOptions& options, const std::vector<std::strin
     id.Set("compression", JsonValue::String(CompressionName(options.compression)));
     id.Set("zstd_level", JsonValue::Integer(options.zstd_level));
     id.Set("byte_stream_split", JsonValue::Bool(options.byte_stream_split));
+    id.Set("dictionary", JsonValue::Bool(options.dictionary));
     return id;
 }
 

@@ -38,6 +38,7 @@ struct RunOptions {
     dataset::Compression compression = dataset::Compression::kZstd;
     int zstd_level = 1;
     bool byte_stream_split = false;
+    bool dictionary = true;        // bf16 activation values dictionary-encoded (parquet_shard_writer.h)
 
     // Where and how much.
     std::string output = "activations";
