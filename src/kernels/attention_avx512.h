@@ -3,10 +3,10 @@
 // Scheme, per (sequence, kv head) — the group of query heads that share it reuses its keys:
 //   1. K is transposed once into kT [Dh][T'] (T' = T rounded up to 16), so 16 keys' scores for
 //      one query row build up in one zmm, d in order, with no horizontal sums.
-//   2. For each query row t: scores s_j = scale · Σ_d q_d k_jd for j ≤ t, 16 at a time; their
-//      maximum; p_j = exp(s_j − max) (a polynomial exp accurate to ~1 ulp) summed in 16 lanes;
-//      then out = R(Σ_j R_P(p_j) · v_j / Σ p) with v_j streamed row by row, j in order, into
-//      Dh/16 zmm accumulators.
+//   2. For each query row t: scores s_j = scale · Σ_d q_d k_jd for j ≤ t, 16 per zmm, four
+//      zmm at a time; their maximum; p_j = exp(s_j − max) (a polynomial exp accurate to ~1 ulp)
+//      summed in 16 lanes; then out = R(Σ_j R_P(p_j) · v_j / Σ p) with v_j streamed row by row
+//      into Dh/16 zmm accumulators, even and odd j in two interleaved sums.
 // The formulas, roundings and their order per row are those of AttentionHeadReference (two
 // passes with the row's true maximum, R_P before P·V); only the fp32 summation order (16 lanes,
 // fused multiply-adds) differs. A row's result depends only on its own sequence's rows ≤ t.
