@@ -49,99 +49,121 @@ ACT_AVX512F __m512 RoundLanesToBf16(__m512 x) {
     return _mm512_castsi512_ps(_mm512_and_si512(rounded, _mm512_set1_epi32(static_cast<int>(0xFFFF0000u))));
 }
 
-// kVectors = Dh / 16, a template argument so that the P·V accumulators live in registers.
-template <int kVectors>
+// Query heads [h0, h0 + kHeads) of one kv head, every row t. The heads share each key and
+// value loaded (GQA), which is what keeps this kernel from streaming K and V from L2 once per
+// head; kVectors = Dh / 16. Both are template arguments so that the accumulators (2·kHeads
+// score chains, kHeads·kVectors P·V chains) live in registers.
+template <int kHeads, int kVectors>
 ACT_AVX512F void AttentionRows(Precision precision, const float* q, const float* v, const float* kT,
                                std::int64_t kT_stride, std::int64_t T, std::int64_t H, std::int64_t Hkv,
-                               std::int64_t Dh, std::int64_t h, float scale, float* scores, float* out) {
-    constexpr int vectors = kVectors;
+                               std::int64_t h0, float scale, float* scores, std::int64_t scores_stride,
+                               float* out) {
+    constexpr std::int64_t Dh = 16 * kVectors;
     const std::int64_t kv_stride = Hkv * Dh;
+    const __m512 minus_infinity = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
     for (std::int64_t t = 0; t < T; ++t) {
-        const float* q_t = q + (t * H + h) * Dh;
+        const float* q_t = q + (t * H + h0) * Dh;  // head g at q_t + g·Dh
         const std::int64_t blocks = t / kKeys + 1;  // key blocks holding j ≤ t
-        // Pass 1: scores, 16 keys per zmm, d in order; four blocks at a time so that four
-        // independent FMA chains hide the FMA latency. Keys past t are masked to −inf.
-        __m512 max_lanes = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
-        auto finish_block = [&](std::int64_t index, __m512 dot) ACT_AVX512F_LAMBDA {
+        // Pass 1: scores, 16 keys per zmm, d in order, two key blocks × kHeads heads at a time.
+        __m512 max_lanes[kHeads];
+#pragma GCC unroll 4
+        for (int g = 0; g < kHeads; ++g) max_lanes[g] = minus_infinity;
+        auto finish = [&](int g, std::int64_t index, __m512 dot) ACT_AVX512F_LAMBDA {
             __m512 s = _mm512_mul_ps(dot, _mm512_set1_ps(scale));
             const std::int64_t valid = t - index * kKeys + 1;
-            if (valid < kKeys) {
-                const __mmask16 visible = static_cast<__mmask16>((1u << valid) - 1);
-                s = _mm512_mask_mov_ps(_mm512_set1_ps(-std::numeric_limits<float>::infinity()), visible, s);
-            }
-            _mm512_storeu_ps(scores + index * kKeys, s);
-            max_lanes = _mm512_max_ps(max_lanes, s);
+            if (valid < kKeys) s = _mm512_mask_mov_ps(minus_infinity, static_cast<__mmask16>((1u << valid) - 1), s);
+            _mm512_storeu_ps(scores + g * scores_stride + index * kKeys, s);
+            max_lanes[g] = _mm512_max_ps(max_lanes[g], s);
         };
         std::int64_t block = 0;
-        for (; block + 4 <= blocks; block += 4) {
+        for (; block + 2 <= blocks; block += 2) {
             const float* column = kT + block * kKeys;
-            __m512 dot0 = _mm512_setzero_ps(), dot1 = dot0, dot2 = dot0, dot3 = dot0;
+            __m512 dot0[kHeads], dot1[kHeads];
+#pragma GCC unroll 4
+            for (int g = 0; g < kHeads; ++g) dot0[g] = dot1[g] = _mm512_setzero_ps();
             for (std::int64_t d = 0; d < Dh; ++d) {
-                const __m512 q_d = _mm512_set1_ps(q_t[d]);
-                const float* row = column + d * kT_stride;
-                dot0 = _mm512_fmadd_ps(q_d, _mm512_loadu_ps(row), dot0);
-                dot1 = _mm512_fmadd_ps(q_d, _mm512_loadu_ps(row + 16), dot1);
-                dot2 = _mm512_fmadd_ps(q_d, _mm512_loadu_ps(row + 32), dot2);
-                dot3 = _mm512_fmadd_ps(q_d, _mm512_loadu_ps(row + 48), dot3);
+                const __m512 k0 = _mm512_loadu_ps(column + d * kT_stride);
+                const __m512 k1 = _mm512_loadu_ps(column + d * kT_stride + kKeys);
+#pragma GCC unroll 4
+                for (int g = 0; g < kHeads; ++g) {
+                    const __m512 q_d = _mm512_set1_ps(q_t[g * Dh + d]);
+                    dot0[g] = _mm512_fmadd_ps(q_d, k0, dot0[g]);
+                    dot1[g] = _mm512_fmadd_ps(q_d, k1, dot1[g]);
+                }
             }
-            finish_block(block, dot0);
-            finish_block(block + 1, dot1);
-            finish_block(block + 2, dot2);
-            finish_block(block + 3, dot3);
+#pragma GCC unroll 4
+            for (int g = 0; g < kHeads; ++g) {
+                finish(g, block, dot0[g]);
+                finish(g, block + 1, dot1[g]);
+            }
         }
-        for (; block < blocks; ++block) {
+        if (block < blocks) {
             const float* column = kT + block * kKeys;
-            __m512 dot = _mm512_setzero_ps();
+            __m512 dot[kHeads];
+#pragma GCC unroll 4
+            for (int g = 0; g < kHeads; ++g) dot[g] = _mm512_setzero_ps();
             for (std::int64_t d = 0; d < Dh; ++d) {
-                dot = _mm512_fmadd_ps(_mm512_set1_ps(q_t[d]), _mm512_loadu_ps(column + d * kT_stride), dot);
+                const __m512 k0 = _mm512_loadu_ps(column + d * kT_stride);
+#pragma GCC unroll 4
+                for (int g = 0; g < kHeads; ++g) dot[g] = _mm512_fmadd_ps(_mm512_set1_ps(q_t[g * Dh + d]), k0, dot[g]);
             }
-            finish_block(block, dot);
+#pragma GCC unroll 4
+            for (int g = 0; g < kHeads; ++g) finish(g, block, dot[g]);
         }
-        const __m512 max_score = _mm512_set1_ps(_mm512_reduce_max_ps(max_lanes));
-        // Pass 2: p_j = exp(s_j − max) (masked keys: 0), summed in 16 lanes.
-        __m512 sum_lanes = _mm512_setzero_ps();
-        for (std::int64_t key_block = 0; key_block < blocks; ++key_block) {
-            const std::int64_t valid = t - key_block * kKeys + 1;
-            const __mmask16 visible = valid < kKeys ? static_cast<__mmask16>((1u << valid) - 1) : 0xFFFF;
-            const __m512 s = _mm512_loadu_ps(scores + key_block * kKeys);
-            const __m512 p = _mm512_maskz_mov_ps(visible, ExpNonPositive(_mm512_sub_ps(s, max_score)));
-            sum_lanes = _mm512_add_ps(sum_lanes, p);
-            _mm512_storeu_ps(scores + key_block * kKeys,
-                             precision == Precision::kBf16 ? RoundLanesToBf16(p) : p);  // R_P
+        // Pass 2, per head: p_j = exp(s_j − max) (masked keys: 0), summed in 16 lanes; R_P.
+        float inverse_sum[kHeads];
+        for (int g = 0; g < kHeads; ++g) {
+            float* scores_g = scores + g * scores_stride;
+            const __m512 max_score = _mm512_set1_ps(_mm512_reduce_max_ps(max_lanes[g]));
+            __m512 sum_lanes = _mm512_setzero_ps();
+            for (std::int64_t key_block = 0; key_block < blocks; ++key_block) {
+                const std::int64_t valid = t - key_block * kKeys + 1;
+                const __mmask16 visible = valid < kKeys ? static_cast<__mmask16>((1u << valid) - 1) : 0xFFFF;
+                const __m512 s = _mm512_loadu_ps(scores_g + key_block * kKeys);
+                const __m512 p = _mm512_maskz_mov_ps(visible, ExpNonPositive(_mm512_sub_ps(s, max_score)));
+                sum_lanes = _mm512_add_ps(sum_lanes, p);
+                _mm512_storeu_ps(scores_g + key_block * kKeys, precision == Precision::kBf16 ? RoundLanesToBf16(p) : p);
+            }
+            inverse_sum[g] = 1.0f / _mm512_reduce_add_ps(sum_lanes);
         }
-        const float inverse_sum = 1.0f / _mm512_reduce_add_ps(sum_lanes);
-        // Pass 3: Σ_j R_P(p_j) · v_j in two interleaved partial sums (even and odd j, each in
-        // order, added at the end) so that 2·Dh/16 FMA chains hide the latency.
-        __m512 even[kVectors], odd[kVectors];
+        // Pass 3: Σ_j R_P(p_j) · v_j, j in order, each v_j loaded once for the kHeads heads.
+        __m512 acc[kHeads][kVectors];
+#pragma GCC unroll 4
+        for (int g = 0; g < kHeads; ++g) {
 #pragma GCC unroll 16
-        for (int i = 0; i < vectors; ++i) even[i] = odd[i] = _mm512_setzero_ps();
-        std::int64_t j = 0;
-        for (; j + 1 <= t; j += 2) {
-            const __m512 p0 = _mm512_set1_ps(scores[j]), p1 = _mm512_set1_ps(scores[j + 1]);
-            const float* v0 = v + j * kv_stride;
-            const float* v1 = v0 + kv_stride;
+            for (int i = 0; i < kVectors; ++i) acc[g][i] = _mm512_setzero_ps();
+        }
+        for (std::int64_t j = 0; j <= t; ++j) {
+            const float* v_j = v + j * kv_stride;
+            __m512 v_vectors[kVectors];
 #pragma GCC unroll 16
-            for (int i = 0; i < vectors; ++i) {
-                even[i] = _mm512_fmadd_ps(p0, _mm512_loadu_ps(v0 + 16 * i), even[i]);
-                odd[i] = _mm512_fmadd_ps(p1, _mm512_loadu_ps(v1 + 16 * i), odd[i]);
+            for (int i = 0; i < kVectors; ++i) v_vectors[i] = _mm512_loadu_ps(v_j + 16 * i);
+#pragma GCC unroll 4
+            for (int g = 0; g < kHeads; ++g) {
+                const __m512 p = _mm512_set1_ps(scores[g * scores_stride + j]);
+#pragma GCC unroll 16
+                for (int i = 0; i < kVectors; ++i) acc[g][i] = _mm512_fmadd_ps(p, v_vectors[i], acc[g][i]);
             }
         }
-        if (j == t) {
-            const __m512 p0 = _mm512_set1_ps(scores[j]);
-#pragma GCC unroll 16
-            for (int i = 0; i < vectors; ++i) even[i] = _mm512_fmadd_ps(p0, _mm512_loadu_ps(v + j * kv_stride + 16 * i), even[i]);
-        }
-        __m512 acc[kVectors];
-#pragma GCC unroll 16
-        for (int i = 0; i < vectors; ++i) acc[i] = _mm512_add_ps(even[i], odd[i]);
         // Pass 4: normalize by the fp32 sum, round to the output precision.
-        float* out_t = out + (t * H + h) * Dh;
-        for (int i = 0; i < vectors; ++i) {
-            alignas(64) float lanes[16];
-            _mm512_store_ps(lanes, _mm512_mul_ps(acc[i], _mm512_set1_ps(inverse_sum)));
-            for (int lane = 0; lane < 16; ++lane) out_t[16 * i + lane] = RoundTo(precision, lanes[lane]);
+        for (int g = 0; g < kHeads; ++g) {
+            float* out_t = out + (t * H + h0 + g) * Dh;
+            for (int i = 0; i < kVectors; ++i) {
+                alignas(64) float lanes[16];
+                _mm512_store_ps(lanes, _mm512_mul_ps(acc[g][i], _mm512_set1_ps(inverse_sum[g])));
+                for (int lane = 0; lane < 16; ++lane) out_t[16 * i + lane] = RoundTo(precision, lanes[lane]);
+            }
         }
     }
+}
+
+// Heads per call for a group of `group` query heads: as many as divide the group while the
+// P·V accumulators (heads × Dh/16) fit in 16 registers.
+int HeadsPerCall(std::int64_t group, std::int64_t vectors) {
+    for (int heads : {4, 2}) {
+        if (group % heads == 0 && heads * vectors <= 16) return heads;
+    }
+    return 1;
 }
 
 }  // namespace
@@ -162,18 +184,21 @@ void AttentionAvx512(Precision precision, const float* q, const float* k, const 
     for (std::int64_t j = 0; j < T; ++j) {
         for (std::int64_t d = 0; d < Dh; ++d) kT[static_cast<std::size_t>(d * kT_stride + j)] = k[j * Hkv * Dh + d];
     }
-    std::vector<float> scores(static_cast<std::size_t>(T_padded));
-    for (std::int64_t h = h_begin; h < h_end; ++h) {
-        switch (Dh / 16) {
-#define ACT_ROWS(N)                                                                                     \
-    case N:                                                                                             \
-        AttentionRows<N>(precision, q, v, kT.data(), kT_stride, T, H, Hkv, Dh, h, scale, scores.data(), out); \
-        break;
-            ACT_ROWS(1) ACT_ROWS(2) ACT_ROWS(3) ACT_ROWS(4) ACT_ROWS(5) ACT_ROWS(6) ACT_ROWS(7) ACT_ROWS(8)
-            ACT_ROWS(9) ACT_ROWS(10) ACT_ROWS(11) ACT_ROWS(12) ACT_ROWS(13) ACT_ROWS(14) ACT_ROWS(15) ACT_ROWS(16)
+    const std::int64_t vectors = Dh / 16;
+    const int heads = HeadsPerCall(h_end - h_begin, vectors);
+    std::vector<float> scores(static_cast<std::size_t>(heads * T_padded));
+    for (std::int64_t h = h_begin; h < h_end; h += heads) {
+#define ACT_ROWS(HEADS, VECTORS)                                                                                  \
+    if (heads == HEADS && vectors == VECTORS) {                                                                   \
+        AttentionRows<HEADS, VECTORS>(precision, q, v, kT.data(), kT_stride, T, H, Hkv, h, scale, scores.data(), \
+                                      T_padded, out);                                                             \
+        continue;                                                                                                 \
+    }
+        ACT_ROWS(1, 1) ACT_ROWS(2, 1) ACT_ROWS(4, 1)
+        ACT_ROWS(1, 2) ACT_ROWS(2, 2) ACT_ROWS(4, 2)
+        ACT_ROWS(1, 4) ACT_ROWS(2, 4) ACT_ROWS(4, 4)
+        ACT_ROWS(1, 8) ACT_ROWS(2, 8)
 #undef ACT_ROWS
-            default: break;  // excluded by AttentionAvx512Supports
-        }
     }
 }
 
