@@ -68,8 +68,12 @@ void PrintSummary(const pipeline::RunSummary& summary) {
                 static_cast<long long>(summary.rows), static_cast<long long>(summary.shards),
                 Human(static_cast<double>(summary.bytes), "B").c_str(), summary.stopped_by.c_str(),
                 summary.resumed ? (", resumed after " + std::to_string(summary.rows_at_start) + " rows").c_str() : "");
-    std::printf("this session: %lld tokens through the model in %.1f s (%s/s); %lld rows written\n",
+    const double forward_rate =
+        summary.forward_seconds > 0 ? static_cast<double>(summary.forward_tokens) / summary.forward_seconds : 0;
+    std::printf("this session: %lld tokens through the model in %.1f s (%s/s; the forward pass alone: %.1f s, "
+                "%s/s); %lld rows written\n",
                 static_cast<long long>(summary.forward_tokens), summary.seconds, Human(rate, "tokens").c_str(),
+                summary.forward_seconds, Human(forward_rate, "tokens").c_str(),
                 static_cast<long long>(summary.rows - summary.rows_at_start));
     std::printf("corpus: %lld records read, %lld kept by the filter (%lld too short, %lld too long, "
                 "%lld without lowercase, %lld numeric), %lld without a full window, %lld bad records "

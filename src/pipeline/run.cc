@@ -368,6 +368,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
         blocks.Close();
     };
     std::atomic<int> finished{0};
+    double forward_seconds = 0;  // the compute thread's; read after it is joined
 
     // Stage 1: documents to batches of windows.
     std::jthread reader_thread([&] {
@@ -438,10 +439,12 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
             std::vector<std::int32_t> tokens;
             tokens.reserve(static_cast<std::size_t>(B * T));
             for (const corpus::Window& window : batch->windows) tokens.insert(tokens.end(), window.tokens.begin(), window.tokens.end());
+            const auto forward_start = std::chrono::steady_clock::now();
             if (Status status = forward->Run(tokens, B, T); !status.ok()) {
                 fail(status);
                 break;
             }
+            forward_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - forward_start).count();
             RowBlock block;
             block.activations.resize(columns.size());
             for (std::int64_t b = 0; b < B; ++b) {
@@ -552,6 +555,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
 
     summary.seconds = elapsed();
     summary.forward_tokens = counters.forward_tokens;
+    summary.forward_seconds = forward_seconds;
     fill_totals(sink.manifest());
     if (Status error = stop.error(); !error.ok()) return error;
     if (const int signal_number = InterruptSignal(); signal_number != 0) {

@@ -36,6 +36,7 @@ struct RunSummary {
     std::int64_t bytes = 0;         // Parquet bytes of all shards
     std::int64_t forward_tokens = 0;  // tokens run through the model in this session
     double seconds = 0;             // wall time of this session
+    double forward_seconds = 0;     // of which the forward pass (model load not included)
     std::string stopped_by;         // "end of corpus", "--max-tokens", ...
     std::vector<double> rms;        // per hook, over all rows
     std::vector<std::string> columns;
