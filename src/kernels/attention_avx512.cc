@@ -7,47 +7,16 @@
 #include <vector>
 
 #include "core/bf16.h"
+#include "kernels/avx512_math.h"
 
-// GCC 12's own intrinsic headers trip -Wmaybe-uninitialized (their _mm512_undefined_ps
-// placeholders, in reduce/roundscale/scalef); nothing here reads an uninitialized value.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
-// Only functions marked ACT_AVX512F use AVX-512; the file compiles for the baseline ISA.
-#define ACT_AVX512F __attribute__((target("avx512f")))
+// Only functions marked ACT_AVX512F (avx512_math.h) use AVX-512; the file compiles for the
+// baseline ISA.
 #define ACT_AVX512F_LAMBDA __attribute__((target("avx512f")))
 
 namespace actcache::kernels {
 namespace {
 
 constexpr std::int64_t kKeys = 16;  // keys per zmm of scores
-
-// exp(x) for x ≤ 0 (x = s − max), ~1 ulp: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two so
-// n·ln2_hi is exact), e^r by its Taylor series to r⁷ (truncation < 3e-9 relative, below fp32's
-// half ulp), times 2ⁿ with scalef (which underflows to zero as expf does).
-ACT_AVX512F __m512 ExpNonPositive(__m512 x) {
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);   // ln2_hi: 11 bits
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);       // ln2_lo
-    __m512 p = _mm512_set1_ps(1.0f / 5040);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
-
-// bf16 rounding of 16 lanes (round to nearest even, as RoundToBf16 for finite values; p is
-// finite and non-negative here).
-ACT_AVX512F __m512 RoundLanesToBf16(__m512 x) {
-    const __m512i bits = _mm512_castps_si512(x);
-    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
-    const __m512i rounded = _mm512_add_epi32(bits, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), lsb));
-    return _mm512_castsi512_ps(_mm512_and_si512(rounded, _mm512_set1_epi32(static_cast<int>(0xFFFF0000u))));
-}
 
 // Query heads [h0, h0 + kHeads) of one kv head, every row t. The heads share each key and
 // value loaded (GQA), which is what keeps this kernel from streaming K and V from L2 once per
@@ -120,9 +89,9 @@ ACT_AVX512F void AttentionRows(Precision precision, const float* q, const float*
                 const std::int64_t valid = t - key_block * kKeys + 1;
                 const __mmask16 visible = valid < kKeys ? static_cast<__mmask16>((1u << valid) - 1) : 0xFFFF;
                 const __m512 s = _mm512_loadu_ps(scores_g + key_block * kKeys);
-                const __m512 p = _mm512_maskz_mov_ps(visible, ExpNonPositive(_mm512_sub_ps(s, max_score)));
+                const __m512 p = _mm512_maskz_mov_ps(visible, ExpAvx512(_mm512_sub_ps(s, max_score)));
                 sum_lanes = _mm512_add_ps(sum_lanes, p);
-                _mm512_storeu_ps(scores_g + key_block * kKeys, precision == Precision::kBf16 ? RoundLanesToBf16(p) : p);
+                _mm512_storeu_ps(scores_g + key_block * kKeys, precision == Precision::kBf16 ? RoundToBf16Avx512(p) : p);
             }
             inverse_sum[g] = 1.0f / _mm512_reduce_add_ps(sum_lanes);
         }

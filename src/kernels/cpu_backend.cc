@@ -2,9 +2,10 @@
 //
 // Matmul in Precision::kBf16 goes to the AVX512-BF16 GEMM (gemm_bf16_avx512.h) when the CPU has
 // it; each weight is packed on first use and kept (weights live as long as the model, and a
-// forward pass multiplies by each of them once per batch). Attention runs the AVX-512 kernel of
-// attention_avx512.h (both precisions). Everything else, and every op on a CPU without
-// AVX512-BF16, runs the reference kernels. ACTCACHE_KERNELS=reference forces the
+// forward pass multiplies by each of them once per batch). Attention, RMSNorm, SwiGLU and the
+// residual adds run the AVX-512 kernels of attention_avx512.h and elementwise_avx512.h (both
+// precisions); RoPE, matmuls in f32 mode, and every op on a CPU without AVX512-BF16 run the
+// reference kernels. ACTCACHE_KERNELS=reference forces the
 // reference kernels everywhere (tests and benchmarks compare the two paths that way).
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,7 @@
 
 #include "kernels/attention_avx512.h"
 #include "kernels/backend.h"
+#include "kernels/elementwise_avx512.h"
 #include "kernels/gemm_bf16_avx512.h"
 
 namespace actcache::kernels {
@@ -47,7 +49,9 @@ public:
 
     void RmsNorm(Precision precision, const float* x, std::int64_t M, std::int64_t D,
                  const float* w, float eps, float* y) override {
-        reference_->RmsNorm(precision, x, M, D, w, eps, y);
+        ForBlocks(M, kRowBlock, [&](std::int64_t m0, std::int64_t m1) {
+            RmsNormAvx512(precision, x + m0 * D, m1 - m0, D, w, eps, y + m0 * D);
+        });
     }
     void Rope(Precision precision, float* x, std::int64_t B, std::int64_t T, std::int64_t n_heads,
               std::int64_t Dh, const float* cos, const float* sin) override {
@@ -71,14 +75,32 @@ public:
     }
     void SiluMul(Precision precision, const float* g, const float* u, std::int64_t n,
                  float* y) override {
-        reference_->SiluMul(precision, g, u, n, y);
+        ForBlocks(n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
+            SiluMulAvx512(precision, g + i0, u + i0, i1 - i0, y + i0);
+        });
     }
     void Add(Precision precision, const float* a, const float* b, std::int64_t n,
              float* y) override {
-        reference_->Add(precision, a, b, n, y);
+        ForBlocks(n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
+            AddAvx512(precision, a + i0, b + i0, i1 - i0, y + i0);
+        });
     }
 
 private:
+    // Rows per task for RMSNorm, elements per task for the element-wise ops: blocks whose
+    // arithmetic does not depend on how many there are.
+    static constexpr std::int64_t kRowBlock = 16;
+    static constexpr std::int64_t kElementBlock = 1 << 16;
+
+    // Runs fn(begin, end) over [0, n) in blocks of `block`, in parallel.
+    template <typename Fn>
+    void ForBlocks(std::int64_t n, std::int64_t block, const Fn& fn) {
+        pool_.ParallelFor((n + block - 1) / block, [&](std::int64_t index) {
+            const std::int64_t begin = index * block;
+            fn(begin, begin + block < n ? begin + block : n);
+        });
+    }
+
     // The packed copy of `w`, made on first use. Keyed by the weight's address: a model's
     // weights do not move while a backend uses them.
     const PackedBf16Weight& Packed(const WeightMatrix& w) {

@@ -1,0 +1,103 @@
+// The AVX-512 element-wise kernels against the reference kernels: the residual add and the bf16
+// rounding bit for bit (special values included), RMSNorm and SwiGLU within the difference
+// their fp32 summation order and exp may make (one bf16 ulp, rarely). Skipped without AVX-512.
+#include "kernels/elementwise_avx512.h"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/bf16.h"
+#include "core/random.h"
+#include "kernels/attention_avx512.h"
+#include "kernels/avx512_math.h"
+#include "kernels/reference_kernels.h"
+
+namespace actcache::kernels {
+namespace {
+
+std::vector<float> RandomBf16Values(std::int64_t n, std::uint64_t seed, double scale = 1.0) {
+    NormalGenerator normal(seed);
+    std::vector<float> values(static_cast<std::size_t>(n));
+    for (float& v : values) v = Bf16ToFloat(RoundToBf16(static_cast<float>(scale * normal.Next())));
+    return values;
+}
+
+// |a − b| in units of one bf16 ulp at b's magnitude.
+double Bf16Ulps(float a, float b) {
+    if (a == b) return 0;
+    const double ulp = b == 0 ? 0x1p-133 : std::ldexp(1.0, std::ilogb(b) - 7);
+    return std::fabs(double(a) - b) / ulp;
+}
+
+class ElementwiseAvx512Test : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!CpuHasAvx512F()) GTEST_SKIP() << "this CPU has no AVX-512";
+    }
+};
+
+ACT_AVX512F void RoundLanes(const float* in, float* out) {
+    _mm512_storeu_ps(out, RoundToBf16Avx512(_mm512_loadu_ps(in)));
+}
+
+TEST_F(ElementwiseAvx512Test, Bf16RoundingIsRoundToBf16BitForBit) {
+    const float inf = std::numeric_limits<float>::infinity();
+    std::vector<float> values = {0.0f, -0.0f, 1.0f, inf, -inf, std::numeric_limits<float>::quiet_NaN(),
+                                 -std::numeric_limits<float>::quiet_NaN(), std::bit_cast<float>(0x7f800001u),
+                                 std::numeric_limits<float>::max(), std::numeric_limits<float>::denorm_min(),
+                                 std::bit_cast<float>(0x3f808000u), std::bit_cast<float>(0x3f818000u),
+                                 std::bit_cast<float>(0x3f80ffffu), std::bit_cast<float>(0x7f7f8000u),
+                                 -3.14159f, 1e-40f};
+    NormalGenerator normal(1);
+    while (values.size() < 16 * 64) values.push_back(static_cast<float>(normal.Next() * 100));
+    std::vector<float> out(values.size());
+    for (std::size_t i = 0; i < values.size(); i += 16) RoundLanes(values.data() + i, out.data() + i);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        EXPECT_EQ(std::bit_cast<std::uint32_t>(out[i]), std::bit_cast<std::uint32_t>(Bf16ToFloat(RoundToBf16(values[i]))))
+            << std::hex << std::bit_cast<std::uint32_t>(values[i]);
+    }
+}
+
+TEST_F(ElementwiseAvx512Test, AddIsTheReferenceBitForBit) {
+    const std::int64_t n = 1000;  // a tail of 8
+    const auto a = RandomBf16Values(n, 2, 3.0), b = RandomBf16Values(n, 3, 0.01);
+    for (Precision precision : {Precision::kBf16, Precision::kF32}) {
+        std::vector<float> ours(n), reference(n);
+        AddAvx512(precision, a.data(), b.data(), n, ours.data());
+        AddReference(precision, a.data(), b.data(), n, reference.data());
+        EXPECT_EQ(ours, reference);
+    }
+}
+
+TEST_F(ElementwiseAvx512Test, RmsNormAndSiluMulMatchTheReference) {
+    const std::int64_t M = 7, D = 200;
+    const auto x = RandomBf16Values(M * D, 4, 2.0), w = RandomBf16Values(D, 5, 0.3);
+    auto g = RandomBf16Values(M * D, 6, 4.0);
+    g[0] = -100.0f;  // exp(100) overflows: silu = −0.0, as torch
+    g[1] = 100.0f;
+    const auto u = RandomBf16Values(M * D, 7);
+    for (Precision precision : {Precision::kBf16, Precision::kF32}) {
+        std::vector<float> ours(M * D), reference(M * D);
+        RmsNormAvx512(precision, x.data(), M, D, w.data(), 1e-5f, ours.data());
+        RmsNormReference(precision, x.data(), M, D, w.data(), 1e-5f, reference.data());
+        for (std::int64_t i = 0; i < M * D; ++i) {
+            if (precision == Precision::kBf16) EXPECT_LE(Bf16Ulps(ours[i], reference[i]), 1.0) << i;
+            else EXPECT_NEAR(ours[i], reference[i], 1e-6 * std::fabs(reference[i]) + 1e-30) << i;
+        }
+        SiluMulAvx512(precision, g.data(), u.data(), M * D, ours.data());
+        SiluMulReference(precision, g.data(), u.data(), M * D, reference.data());
+        EXPECT_EQ(std::bit_cast<std::uint32_t>(ours[0]), std::bit_cast<std::uint32_t>(reference[0]));  // ±0.0
+        EXPECT_EQ(ours[0], 0.0f);
+        for (std::int64_t i = 0; i < M * D; ++i) {
+            if (precision == Precision::kBf16) EXPECT_LE(Bf16Ulps(ours[i], reference[i]), 1.0) << i;
+            else EXPECT_NEAR(ours[i], reference[i], 1e-6 * std::fabs(reference[i]) + 1e-30) << i;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace actcache::kernels
