@@ -17,6 +17,7 @@
 #include "kernels/backend.h"
 #include "kernels/elementwise_avx512.h"
 #include "kernels/gemm_bf16_avx512.h"
+#include "kernels/parallel_blocks.h"
 
 namespace actcache::kernels {
 namespace {
@@ -49,7 +50,7 @@ public:
 
     void RmsNorm(Precision precision, const float* x, std::int64_t M, std::int64_t D,
                  const float* w, float eps, float* y) override {
-        ForBlocks(M, kRowBlock, [&](std::int64_t m0, std::int64_t m1) {
+        ForBlocks(pool_, M, kRowBlock, [&](std::int64_t m0, std::int64_t m1) {
             RmsNormAvx512(precision, x + m0 * D, m1 - m0, D, w, eps, y + m0 * D);
         });
     }
@@ -75,13 +76,13 @@ public:
     }
     void SiluMul(Precision precision, const float* g, const float* u, std::int64_t n,
                  float* y) override {
-        ForBlocks(n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
+        ForBlocks(pool_, n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
             SiluMulAvx512(precision, g + i0, u + i0, i1 - i0, y + i0);
         });
     }
     void Add(Precision precision, const float* a, const float* b, std::int64_t n,
              float* y) override {
-        ForBlocks(n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
+        ForBlocks(pool_, n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
             AddAvx512(precision, a + i0, b + i0, i1 - i0, y + i0);
         });
     }
@@ -91,15 +92,6 @@ private:
     // arithmetic does not depend on how many there are.
     static constexpr std::int64_t kRowBlock = 16;
     static constexpr std::int64_t kElementBlock = 1 << 16;
-
-    // Runs fn(begin, end) over [0, n) in blocks of `block`, in parallel.
-    template <typename Fn>
-    void ForBlocks(std::int64_t n, std::int64_t block, const Fn& fn) {
-        pool_.ParallelFor((n + block - 1) / block, [&](std::int64_t index) {
-            const std::int64_t begin = index * block;
-            fn(begin, begin + block < n ? begin + block : n);
-        });
-    }
 
     // The packed copy of `w`, made on first use. Keyed by the weight's address: a model's
     // weights do not move while a backend uses them.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/backend.h"
+#include "kernels/parallel_blocks.h"
 #include "kernels/reference_kernels.h"
 
 namespace actcache::kernels {
@@ -26,7 +27,7 @@ public:
         ACT_CHECK(precision == Precision::kF32 || w.type == WeightType::kBf16);
         const std::int64_t N = w.rows;
         const std::int64_t element_bytes = w.type == WeightType::kBf16 ? 2 : 4;
-        ForBlocks(N, kMatmulColumnBlock, [&](std::int64_t n0, std::int64_t n1) {
+        ForBlocks(pool_, N, kMatmulColumnBlock, [&](std::int64_t n0, std::int64_t n1) {
             WeightMatrix slice = w;
             slice.data = static_cast<const std::byte*>(w.data) + n0 * K * element_bytes;
             slice.rows = n1 - n0;
@@ -36,7 +37,7 @@ public:
 
     void RmsNorm(Precision precision, const float* x, std::int64_t M, std::int64_t D,
                  const float* w, float eps, float* y) override {
-        ForBlocks(M, kRowBlock, [&](std::int64_t m0, std::int64_t m1) {
+        ForBlocks(pool_, M, kRowBlock, [&](std::int64_t m0, std::int64_t m1) {
             RmsNormReference(precision, x + m0 * D, m1 - m0, D, w, eps, y + m0 * D);
         });
     }
@@ -73,30 +74,20 @@ public:
 
     void SiluMul(Precision precision, const float* g, const float* u, std::int64_t n,
                  float* y) override {
-        ForBlocks(n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
+        ForBlocks(pool_, n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
             SiluMulReference(precision, g + i0, u + i0, i1 - i0, y + i0);
         });
     }
 
     void Add(Precision precision, const float* a, const float* b, std::int64_t n,
              float* y) override {
-        ForBlocks(n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
+        ForBlocks(pool_, n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
             AddReference(precision, a + i0, b + i0, i1 - i0, y + i0);
         });
     }
 
 private:
     static constexpr std::int64_t kElementBlock = 1 << 16;
-
-    // Runs fn(begin, end) over [0, n) in blocks of `block`, in parallel.
-    template <typename Fn>
-    void ForBlocks(std::int64_t n, std::int64_t block, const Fn& fn) {
-        const std::int64_t n_blocks = (n + block - 1) / block;
-        pool_.ParallelFor(n_blocks, [&](std::int64_t index) {
-            const std::int64_t begin = index * block;
-            fn(begin, std::min(n, begin + block));
-        });
-    }
 
     ThreadPool& pool_;
 };

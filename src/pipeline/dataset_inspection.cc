@@ -16,6 +16,7 @@
 #include "core/sha256.h"
 #include "dataset/parquet_reader.h"
 #include "pipeline/manifest.h"
+#include "pipeline/text_format.h"
 #include "pipeline/push_state.h"
 #include "pipeline/save_to_disk_inspection.h"
 #include "tokenizer/tokenizer.h"
@@ -24,12 +25,6 @@ namespace actcache::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Format(const char* format, auto... args) {
-    char text[512];
-    std::snprintf(text, sizeof text, format, args...);
-    return text;
-}
 
 // split → num_examples of the card's "default" config, read from the YAML lines the card
 // writer emits ("  - name: train_00000" then "    num_examples: 5000").

@@ -15,17 +15,12 @@
 #include "dataset/arrow_stream_reader.h"
 #include "dataset/save_to_disk_writer.h"
 #include "pipeline/manifest.h"
+#include "pipeline/text_format.h"
 
 namespace actcache::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Format(const char* format, auto... args) {
-    char text[512];
-    std::snprintf(text, sizeof text, format, args...);
-    return text;
-}
 
 // Value `i` of an activation field as a number: bf16 bit patterns (uint16) or float32.
 double ActivationValue(const dataset::ArrowStreamField& field, std::string_view values,

@@ -9,19 +9,12 @@
 #include <vector>
 
 #include "core/bf16.h"
-#include "core/random.h"
 #include "kernels/backend.h"
+#include "kernels/bf16_test_values.h"
 #include "kernels/gemm_bf16_avx512.h"
 
 namespace actcache::kernels {
 namespace {
-
-std::vector<float> RandomBf16Values(std::int64_t n, std::uint64_t seed, double scale = 1.0) {
-    NormalGenerator normal(seed);
-    std::vector<float> values(static_cast<std::size_t>(n));
-    for (float& v : values) v = Bf16ToFloat(RoundToBf16(static_cast<float>(scale * normal.Next())));
-    return values;
-}
 
 class AttentionAvx512Test : public ::testing::Test {
 protected:

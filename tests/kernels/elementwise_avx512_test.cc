@@ -11,20 +11,13 @@
 #include <vector>
 
 #include "core/bf16.h"
-#include "core/random.h"
 #include "kernels/attention_avx512.h"
 #include "kernels/avx512_math.h"
+#include "kernels/bf16_test_values.h"
 #include "kernels/reference_kernels.h"
 
 namespace actcache::kernels {
 namespace {
-
-std::vector<float> RandomBf16Values(std::int64_t n, std::uint64_t seed, double scale = 1.0) {
-    NormalGenerator normal(seed);
-    std::vector<float> values(static_cast<std::size_t>(n));
-    for (float& v : values) v = Bf16ToFloat(RoundToBf16(static_cast<float>(scale * normal.Next())));
-    return values;
-}
 
 // |a − b| in units of one bf16 ulp at b's magnitude.
 double Bf16Ulps(float a, float b) {

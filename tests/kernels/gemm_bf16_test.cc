@@ -10,25 +10,12 @@
 #include <vector>
 
 #include "core/bf16.h"
-#include "core/random.h"
 #include "kernels/backend.h"
+#include "kernels/bf16_test_values.h"
 #include "kernels/reference_kernels.h"
 
 namespace actcache::kernels {
 namespace {
-
-std::vector<float> RandomBf16Values(std::int64_t n, std::uint64_t seed, double scale = 1.0) {
-    NormalGenerator normal(seed);
-    std::vector<float> values(static_cast<std::size_t>(n));
-    for (float& v : values) v = Bf16ToFloat(RoundToBf16(static_cast<float>(scale * normal.Next())));
-    return values;
-}
-
-std::vector<Bf16Bits> ToBits(const std::vector<float>& values) {
-    std::vector<Bf16Bits> bits(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i) bits[i] = RoundToBf16(values[i]);
-    return bits;
-}
 
 class GemmBf16Test : public ::testing::Test {
 protected:
