@@ -56,17 +56,23 @@ int RunOracle(const testing::TempDir& dir, const std::string& model, const std::
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-class ForwardOracleTest : public ::testing::Test {
+// Each test runs on both kernel paths of the CPU backend: the one this CPU selects (the fast
+// AVX512-BF16 kernels where present) and the scalar reference forced by ACTCACHE_KERNELS.
+class ForwardOracleTest : public ::testing::TestWithParam<const char*> {
 protected:
     void SetUp() override {
         ASSERT_TRUE(TorchAvailable())
             << "PyTorch missing: scripts/setup.sh installs Debian's python3-torch";
+        if (std::string(GetParam()) == "reference") setenv("ACTCACHE_KERNELS", "reference", 1);
     }
+    void TearDown() override { unsetenv("ACTCACHE_KERNELS"); }
 };
+
+INSTANTIATE_TEST_SUITE_P(Kernels, ForwardOracleTest, ::testing::Values("selected", "reference"));
 
 // GQA (4 query heads on 2 kv heads), llama3 RoPE scaling with original context 256, four
 // layers, T = 1024 so that positions reach every RoPE band.
-TEST_F(ForwardOracleTest, TinyModelMatchesFloat64WithinTheSpecTolerances) {
+TEST_P(ForwardOracleTest, TinyModelMatchesFloat64WithinTheSpecTolerances) {
     testing::TempDir dir;
     const std::string model = dir.File("tiny");
     ASSERT_EQ(testing::RunActcache({"make-model", "--preset", "tiny", "--seed", "1", "--out", model})
@@ -83,7 +89,7 @@ TEST_F(ForwardOracleTest, TinyModelMatchesFloat64WithinTheSpecTolerances) {
 // One layer, op by op: each op emulated from actcache's own inputs must agree to one bf16 ulp
 // almost everywhere (differences come only from fp32 summation order). Every site of the layer
 // is captured so the script can feed each op its actual inputs.
-TEST_F(ForwardOracleTest, OneLayerModelIsWithinOneUlpOfTheEmulation) {
+TEST_P(ForwardOracleTest, OneLayerModelIsWithinOneUlpOfTheEmulation) {
     testing::TempDir dir;
     testing::WriteFile(dir.File("config.json"), R"({
       "hidden_size": 64, "intermediate_size": 192, "num_hidden_layers": 1,
