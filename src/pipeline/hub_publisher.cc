@@ -1,6 +1,7 @@
 #include "pipeline/hub_publisher.h"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 
 #include "core/file_util.h"
@@ -53,7 +54,6 @@ HubPublisher::HubPublisher(hub::HubSettings settings, HubPublisherOptions option
     if (!pending_.empty()) {
         // The backlog goes up with the card and statistics of the whole manifest: those on disk
         // (ShardSink rewrote them from it before this starts).
-        Snapshot snapshot;
         Result<std::string> card = ReadFileToString(options_.output_dir + "/" + kCardFile);
         Result<std::string> stats = ReadFileToString(options_.output_dir + "/" + kNormStatsFile);
         if (card.ok() && stats.ok()) {
@@ -149,14 +149,18 @@ bool HubPublisher::EnsureRepository() {
 }
 
 void HubPublisher::StageShards() {
-    // Up to concurrent_uploads shards at a time, in order; a failed one stays unstaged.
+    // Up to concurrent_uploads shards at a time, in order; a failed one stays unstaged, and the
+    // shards not started yet wait for the next round (an outage costs one retry cycle per
+    // round, not one per pending shard).
     std::vector<PendingShard*> unstaged;
     for (PendingShard& pending : pending_) {
         if (!pending.staged) unstaged.push_back(&pending);
     }
     std::vector<Status> results(unstaged.size());
     std::vector<std::int64_t> bytes(unstaged.size(), 0);
+    std::atomic<bool> failed{false};
     upload_pool_.ParallelFor(static_cast<std::int64_t>(unstaged.size()), [&](std::int64_t i) {
+        if (failed) return;
         PendingShard& pending = *unstaged[static_cast<std::size_t>(i)];
         hub::UploadItem item;
         item.path = pending.shard.file;
@@ -166,6 +170,7 @@ void HubPublisher::StageShards() {
             hub::StageFiles(settings_, options_.repo, options_.revision, {item}, upload_options_);
         if (!staged.ok()) {
             results[static_cast<std::size_t>(i)] = staged.status();
+            failed = true;
             return;
         }
         pending.operations = std::move(staged->operations);
