@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include "core/check.h"
+#include "core/hex.h"
 
 namespace actcache {
 
@@ -31,13 +32,7 @@ std::string Sha256::HexDigest() {
     unsigned char digest[32];
     unsigned int length = 0;
     ACT_CHECK(EVP_DigestFinal_ex(context_->context, digest, &length) == 1 && length == 32);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char byte : digest) {
-        hex += kHex[byte >> 4];
-        hex += kHex[byte & 15];
-    }
-    return hex;
+    return LowerHex(digest, sizeof digest);
 }
 
 }  // namespace actcache

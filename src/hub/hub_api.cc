@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "core/base64.h"
+#include "core/hex.h"
 #include "core/json.h"
 #include "http/request.h"
 #include "hub/dataset_files.h"
@@ -116,13 +117,7 @@ std::string GitBlobOid(const std::string& content) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_Digest(blob.data(), blob.size(), digest, &length, EVP_sha1(), nullptr);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-        hex += kHex[digest[i] >> 4];
-        hex += kHex[digest[i] & 15];
-    }
-    return hex;
+    return LowerHex(digest, length);
 }
 
 Result<bool> CreateDatasetRepo(const HubSettings& settings, const std::string& repo,

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/file_util.h"
+#include "core/hex.h"
 #include "core/interrupt.h"
 #include "hub/dataset_files.h"
 #include "http/get_stream.h"
@@ -218,13 +219,7 @@ Result<std::string> FileDigest(const std::string& path, const std::string& etag,
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_DigestFinal_ex(context.get(), digest, &length);
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-        char pair[3];
-        std::snprintf(pair, sizeof pair, "%02x", digest[i]);
-        hex += pair;
-    }
-    return hex;
+    return LowerHex(digest, length);
 }
 
 // Appends the bytes of `metadata` from the first one `fd` lacks.

@@ -16,6 +16,7 @@
 #include "core/sha256.h"
 #include "dataset/parquet_reader.h"
 #include "pipeline/manifest.h"
+#include "pipeline/norm_stats_check.h"
 #include "pipeline/text_format.h"
 #include "pipeline/push_state.h"
 #include "pipeline/save_to_disk_inspection.h"
@@ -327,42 +328,9 @@ Result<InspectResult> InspectDataset(const std::string& dir, const InspectOption
     report += "\nrows per split:\n" + counts_section;
 
     // Statistics: the file, and the same recomputed from the shards.
-    bool stats_agree = false;
-    Result<std::string> stats_text = ReadFileToString(dir + "/norm_stats.json");
-    report += "\nnorm_stats.json:";
-    if (stats_text.ok()) {
-        Result<JsonValue> stats = ParseJson(*stats_text);
-        if (stats.ok() && stats->is_object()) {
-            stats_agree = true;
-            for (std::size_t c = 0; c < column_names.size(); ++c) {
-                const JsonValue* entry = &*stats;
-                if (column_names.size() > 1) {
-                    const JsonValue* hooks = stats->Find("hooks");
-                    entry = hooks && hooks->is_object() ? hooks->Find(column_names[c]) : nullptr;
-                }
-                const JsonValue* tokens = entry ? entry->Find("tokens") : nullptr;
-                const JsonValue* rms = entry ? entry->Find("rms") : nullptr;
-                const double recomputed = total_rows ? std::sqrt(sum_squared_norms[c] / static_cast<double>(total_rows)) : 0;
-                const bool ok = tokens && tokens->is_integer() && tokens->as_int64() == total_rows && rms &&
-                                rms->is_number() && std::fabs(rms->as_double() - recomputed) <= 1e-9 * std::max(1.0, recomputed);
-                stats_agree = stats_agree && ok;
-                report += Format("\n  %s: tokens %lld, rms %.10g (recomputed from the shards: %.10g)",
-                                 column_names[c].c_str(), tokens && tokens->is_integer() ? static_cast<long long>(tokens->as_int64()) : -1LL,
-                                 rms && rms->is_number() ? rms->as_double() : NAN, recomputed);
-                if (c == 0) {
-                    for (const char* key : {"rms_per_element", "mean_norm", "saelens_scaling_factor"}) {
-                        const JsonValue* v = entry ? entry->Find(key) : nullptr;
-                        if (v && v->is_number()) report += Format(", %s %.6g", key, v->as_double());
-                    }
-                }
-            }
-        } else {
-            report += " not valid JSON";
-        }
-    } else {
-        report += " missing";
-    }
-    report += "\n";
+    const NormStatsCheck stats = CheckNormStatsFile(dir, column_names, sum_squared_norms, total_rows);
+    report += stats.report;
+    const bool stats_agree = stats.agree;
 
     // Histograms.
     std::vector<std::pair<std::int64_t, std::int32_t>> frequent;

@@ -15,6 +15,7 @@
 #include "dataset/arrow_stream_reader.h"
 #include "dataset/save_to_disk_writer.h"
 #include "pipeline/manifest.h"
+#include "pipeline/norm_stats_check.h"
 #include "pipeline/text_format.h"
 
 namespace actcache::pipeline {
@@ -213,37 +214,9 @@ Result<InspectResult> InspectSaveToDiskDataset(const std::string& dir,
               rows_section;
     report += "\nrows per split:\n" + counts_section;
 
-    bool stats_agree = false;
-    report += "\nnorm_stats.json:";
-    if (Result<std::string> text = ReadFileToString(dir + "/norm_stats.json"); !text.ok()) {
-        report += " missing";
-    } else if (Result<JsonValue> stats = ParseJson(*text); !stats.ok() || !stats->is_object()) {
-        report += " not valid JSON";
-    } else {
-        stats_agree = true;
-        for (std::size_t c = 0; c < column_names.size(); ++c) {
-            const JsonValue* entry = &*stats;
-            if (column_names.size() > 1) {
-                const JsonValue* hooks = stats->Find("hooks");
-                entry = hooks && hooks->is_object() ? hooks->Find(column_names[c]) : nullptr;
-            }
-            const JsonValue* tokens = entry ? entry->Find("tokens") : nullptr;
-            const JsonValue* rms = entry ? entry->Find("rms") : nullptr;
-            const double recomputed =
-                total_rows ? std::sqrt(sum_squared_norms[c] / static_cast<double>(total_rows)) : 0;
-            const bool ok =
-                tokens && tokens->is_integer() && tokens->as_int64() == total_rows && rms &&
-                rms->is_number() &&
-                std::fabs(rms->as_double() - recomputed) <= 1e-9 * std::max(1.0, recomputed);
-            stats_agree = stats_agree && ok;
-            report += Format(
-                "\n  %s: tokens %lld, rms %.10g (recomputed from the shards: %.10g)",
-                column_names[c].c_str(),
-                tokens && tokens->is_integer() ? static_cast<long long>(tokens->as_int64()) : -1LL,
-                rms && rms->is_number() ? rms->as_double() : NAN, recomputed);
-        }
-    }
-    report += "\n";
+    const NormStatsCheck stats = CheckNormStatsFile(dir, column_names, sum_squared_norms, total_rows);
+    report += stats.report;
+    const bool stats_agree = stats.agree;
 
     std::string lines;
     int failed = 0;

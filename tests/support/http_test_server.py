@@ -192,7 +192,11 @@ class Handler(hub_model_emulation.ModelMixin, hub_upload_emulation.UploadMixin,
         if partial:
             self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end - 1, len(data)))
         self.end_headers()
-        if faulty and args.drop_after is not None:
+        self.write_body(body, drop=faulty and args.drop_after is not None)
+
+    def write_body(self, body, drop):
+        """Writes `body`, or (drop) only its first --drop-after bytes and closes the connection."""
+        if drop:
             self.wfile.write(body[:args.drop_after])
             self.wfile.flush()
             self.close_connection = True

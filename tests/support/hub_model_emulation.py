@@ -154,10 +154,4 @@ class ModelMixin:
             with fault_lock:
                 fault_count += 1
                 faulty = fault_count <= args.faults
-        if faulty:
-            self.wfile.write(body[:args.drop_after])
-            self.wfile.flush()
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return
-        self.wfile.write(body)
+        self.write_body(body, drop=faulty)
