@@ -12,11 +12,11 @@
 #include "core/npy.h"
 #include "core/thread_pool.h"
 #include "hub/hub_settings.h"
-#include "kernels/backend.h"
 #include "model/config.h"
 #include "model/hook_site.h"
 #include "model/llama_forward.h"
 #include "model/llama_model.h"
+#include "pipeline/compute_device.h"
 #include "pipeline/model_source.h"
 #include "tokenizer/tokenizer.h"
 
@@ -31,6 +31,7 @@ struct ForwardCommandOptions {
     bool add_special = false;
     std::string out;
     std::string dtype = "bf16";
+    std::string device = "auto";
     bool raw = false;
     int threads = ThreadPool::HardwareThreads();
 };
@@ -91,15 +92,16 @@ Status Forward(ForwardCommandOptions options) {
                                        " tokens exceed the model's max_position_embeddings " +
                                        std::to_string(config.max_position_embeddings));
     }
+    ACT_ASSIGN_OR_RETURN(const pipeline::ResolvedDevice device,
+                         pipeline::ResolveComputeDevice(options.device, precision, options.threads));
     const model::RequiredWeights required = model::WeightsForHooks(sites);
     ACT_ASSIGN_OR_RETURN(auto llama, model::LlamaModel::Load(options.model_dir, precision,
                                                              required.n_layers, required.final_norm));
     ThreadPool pool(options.threads);
-    auto backend = kernels::MakeCpuBackend(pool);
     ACT_ASSIGN_OR_RETURN(auto forward,
-                         model::LlamaForward::Create(
-                             *llama, *backend,
-                             model::ForwardOptions{.hooks = sites, .max_batch = 1, .max_tokens = T}));
+                         pipeline::CreateForwardEngine(
+                             device.device, *llama,
+                             model::ForwardOptions{.hooks = sites, .max_batch = 1, .max_tokens = T}, pool));
     ACT_RETURN_IF_ERROR(forward->Run(tokens, 1, T));
 
     const bool one_file = sites.size() == 1;
@@ -150,6 +152,8 @@ Subcommand AddForwardCommand(CLI::App& parent) {
                               "Write the bf16 bit patterns as uint16 instead of float32 values");
     app->add_option("--threads", options->threads, "Worker threads (default: all cores)")
         ->check(CLI::Range(1, 1024));
+    app->add_option("--device", options->device, "cpu, cuda, or auto (default: cuda when a GPU is usable, else cpu)")
+        ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
     app->callback([raw, tokens, text, options] {
         if (tokens->count() == 0 && text->count() == 0) {
             throw CLI::RequiredError("--tokens or --text");

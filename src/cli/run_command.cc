@@ -70,6 +70,7 @@ void PrintSummary(const pipeline::RunSummary& summary) {
                 summary.resumed ? (", resumed after " + std::to_string(summary.rows_at_start) + " rows").c_str() : "");
     const double forward_rate =
         summary.forward_seconds > 0 ? static_cast<double>(summary.forward_tokens) / summary.forward_seconds : 0;
+    std::printf("device: %s\n", summary.device.c_str());
     std::printf("this session: %lld tokens through the model in %.1f s (%s/s; the forward pass alone: %.1f s, "
                 "%s/s); %lld rows written\n",
                 static_cast<long long>(summary.forward_tokens), summary.seconds, Human(rate, "tokens").c_str(),
@@ -234,7 +235,7 @@ Subcommand AddRunCommand(CLI::App& parent) {
     app->add_option("--tokenizer-threads", run.tokenizer_threads, "Threads tokenizing ahead of the model")
         ->check(CLI::Range(1, 1024))
         ->capture_default_str();
-    app->add_option("--device", run.device, "cpu (cuda: not built yet)")->capture_default_str();
+    app->add_option("--device", run.device, "cpu, cuda, or auto (cuda when a GPU is usable, else cpu)")->capture_default_str();
     app->add_flag("--quiet", run.quiet, "No progress lines (the final summary still prints)");
     app->add_option("--log-interval", options->log_interval, "Seconds between progress lines when not on a terminal")
         ->check(CLI::PositiveNumber)

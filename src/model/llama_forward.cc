@@ -22,16 +22,7 @@ RequiredWeights WeightsForHooks(const std::vector<HookSite>& hooks) {
 Result<std::unique_ptr<LlamaForward>> LlamaForward::Create(const LlamaModel& model,
                                                            kernels::Backend& backend,
                                                            ForwardOptions options) {
-    const LlamaConfig& c = model.config();
-    if (options.hooks.empty()) return Status::InvalidArgument("no hook site given");
-    if (options.max_tokens < 1 || options.max_batch < 1) {
-        return Status::InvalidArgument("batch and sequence length must be at least 1");
-    }
-    if (options.max_tokens > c.max_position_embeddings) {
-        return Status::InvalidArgument(
-            "sequence length " + std::to_string(options.max_tokens) +
-            " exceeds the model's max_position_embeddings " + std::to_string(c.max_position_embeddings));
-    }
+    ACT_RETURN_IF_ERROR(CheckForwardOptions(model.config(), options));
     const RequiredWeights required = WeightsForHooks(options.hooks);
     if (required.n_layers > model.n_prepared_layers() ||
         (required.final_norm && model.final_norm().empty())) {
@@ -44,11 +35,8 @@ LlamaForward::LlamaForward(const LlamaModel& model, kernels::Backend& backend,
                            ForwardOptions options)
     : model_(model), backend_(backend), options_(std::move(options)) {
     const LlamaConfig& c = model.config();
-    last_site_ = options_.hooks.front();
-    for (const HookSite& site : options_.hooks) {
-        if (last_site_.ComputedBefore(site)) last_site_ = site;
-        widths_.push_back(site.Width(c));
-    }
+    last_site_ = LastHookSite(options_.hooks);
+    for (const HookSite& site : options_.hooks) widths_.push_back(site.Width(c));
     rope_ = ComputeRopeTables(c, options_.max_tokens, model.precision());
     const std::int64_t rows = options_.max_batch * options_.max_tokens;
     for (std::int64_t width : widths_) captures_.emplace_back(rows * width);
@@ -80,21 +68,7 @@ bool LlamaForward::Capture(HookPoint point, std::int64_t layer, const float* val
 
 Status LlamaForward::Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) {
     const LlamaConfig& c = model_.config();
-    if (B < 1 || B > options_.max_batch || T < 1 || T > options_.max_tokens) {
-        return Status::InvalidArgument("batch " + std::to_string(B) + " x " + std::to_string(T) +
-                                       " tokens exceeds the limits " +
-                                       std::to_string(options_.max_batch) + " x " +
-                                       std::to_string(options_.max_tokens));
-    }
-    ACT_CHECK(static_cast<std::int64_t>(tokens.size()) == B * T);
-    for (std::int64_t i = 0; i < B * T; ++i) {
-        if (tokens[i] < 0 || tokens[i] >= c.vocab_size) {
-            return Status::InvalidArgument(
-                "token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i % T) +
-                (B > 1 ? " of sequence " + std::to_string(i / T) : "") +
-                " is outside the vocabulary (vocab_size " + std::to_string(c.vocab_size) + ")");
-        }
-    }
+    ACT_RETURN_IF_ERROR(CheckForwardInput(c, options_, tokens, B, T));
     M_ = B * T;
     const std::int64_t D = c.hidden_size;
     for (std::int64_t m = 0; m < M_; ++m) model_.EmbeddingRow(tokens[m], h_.data() + m * D);

@@ -1,4 +1,5 @@
-// LlamaForward: the Llama decoder forward pass with hook capture (reference/llama32-spec.md §4).
+// LlamaForward: the Llama decoder forward pass with hook capture (reference/llama32-spec.md §4),
+// on the CPU through a kernels::Backend.
 //
 // Runs B sequences of T tokens (positions 0..T−1 each) through the embedding and the decoder
 // layers, copying the values at each requested HookSite into a capture buffer, and stops right
@@ -12,18 +13,14 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/check.h"
 #include "kernels/backend.h"
+#include "model/forward_engine.h"
 #include "model/hook_site.h"
 #include "model/llama_model.h"
 #include "model/rope.h"
 
 namespace actcache::model {
-
-struct ForwardOptions {
-    std::vector<HookSite> hooks;    // at least one; captures come back in this order
-    std::int64_t max_batch = 1;     // B limit
-    std::int64_t max_tokens = 1;    // T limit (<= max_position_embeddings)
-};
 
 // The layers and final norm a forward with these hooks needs: LlamaModel::Load arguments.
 struct RequiredWeights {
@@ -33,7 +30,7 @@ struct RequiredWeights {
 RequiredWeights WeightsForHooks(const std::vector<HookSite>& hooks);
 
 // One owner, not thread-safe. `model` and `backend` must outlive it.
-class LlamaForward {
+class LlamaForward final : public ForwardEngine {
 public:
     // InvalidArgument when there are no hooks, max_tokens exceeds max_position_embeddings, or the
     // model was loaded without the layers the hooks need.
@@ -41,13 +38,9 @@ public:
                                                         kernels::Backend& backend,
                                                         ForwardOptions options);
 
-    // Runs tokens [B·T] (sequence b = tokens[b·T .. b·T+T)). InvalidArgument, naming the position,
-    // for an id outside [0, vocab_size); for B or T past the limits given at creation.
-    Status Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T);
-
-    // Values of hook i from the last Run: [B, T, width] row-major, valid until the next Run.
-    std::span<const float> capture(std::size_t hook_index) const;
-    std::int64_t capture_width(std::size_t hook_index) const { return widths_[hook_index]; }
+    Status Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) override;
+    std::span<const float> capture(std::size_t hook_index) const override;
+    std::int64_t capture_width(std::size_t hook_index) const override { return widths_[hook_index]; }
 
 private:
     LlamaForward(const LlamaModel& model, kernels::Backend& backend, ForwardOptions options);

@@ -1,5 +1,6 @@
 #include "pipeline/run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -16,11 +17,11 @@
 #include "core/thread_pool.h"
 #include "corpus/source_list.h"
 #include "hub/upload.h"
-#include "kernels/backend.h"
 #include "model/config.h"
 #include "model/hook_site.h"
 #include "model/llama_forward.h"
 #include "model/llama_model.h"
+#include "pipeline/compute_device.h"
 #include "pipeline/model_source.h"
 #include "pipeline/progress.h"
 #include "pipeline/shard_sink.h"
@@ -69,10 +70,8 @@ private:
 
 // Appends one row of captured values as the column stores them. In bf16 mode the values are
 // already bf16 numbers, so the rounding is exact.
-void AppendActivations(std::span<const float> values, dataset::ActivationType type, std::vector<std::byte>& out) {
-    const std::size_t start = out.size();
-    out.resize(start + values.size() * dataset::BytesPerValue(type));
-    std::byte* dst = out.data() + start;
+// Writes one row of activations in the column's storage type to dst (values.size() × bytes per value).
+void WriteActivations(std::span<const float> values, dataset::ActivationType type, std::byte* dst) {
     if (type == dataset::ActivationType::kFloat32) {
         std::memcpy(dst, values.data(), values.size() * 4);  // little-endian host, as Parquet stores
         return;
@@ -270,7 +269,13 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     ACT_ASSIGN_OR_RETURN(JsonValue model_identity, ModelIdentity(model_dir, tokenizer_path));
     const JsonValue identity = OutputIdentity(options, names, model_identity);
 
+    // The device before any output exists, so that `--device cuda` without a GPU fails cleanly.
+    const kernels::Precision precision = options.dtype == "f32" ? kernels::Precision::kF32 : kernels::Precision::kBf16;
+    const int threads = options.threads > 0 ? options.threads : ThreadPool::HardwareThreads();
+    ACT_ASSIGN_OR_RETURN(const ResolvedDevice device, ResolveComputeDevice(options.device, precision, threads));
+
     RunSummary summary;
+    summary.device = device.description;
     summary.output_dir = options.output;
     summary.columns = names;
     ACT_ASSIGN_OR_RETURN(RunManifest manifest, StartingManifest(options, identity, columns.size(), widths,
@@ -281,6 +286,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
         std::error_code error;
         info.Set("tokenizer", JsonValue::String(std::filesystem::absolute(tokenizer_path, error).string()));
         info.Set("seq_len", JsonValue::Integer(options.windows.seq_len));
+        info.Set("device", JsonValue::String(device.description));
         info.Set("keep_partial", JsonValue::Bool(options.windows.keep_partial));
         info.Set("bos_every_window", JsonValue::Bool(options.windows.bos_every_window));
         manifest.info = std::move(info);
@@ -329,17 +335,15 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     }
 
     // Inputs, then the stages.
-    const kernels::Precision precision = options.dtype == "f32" ? kernels::Precision::kF32 : kernels::Precision::kBf16;
     const model::RequiredWeights required = model::WeightsForHooks(sites);
     ACT_ASSIGN_OR_RETURN(auto llama, model::LlamaModel::Load(model_dir, precision, required.n_layers, required.final_norm));
     ACT_ASSIGN_OR_RETURN(std::vector<corpus::Source> sources, corpus::ExpandSources(options.corpus, hub));
-    ThreadPool compute_pool(options.threads > 0 ? options.threads : ThreadPool::HardwareThreads());
-    auto backend = kernels::MakeCpuBackend(compute_pool);
+    ThreadPool compute_pool(threads);
     model::ForwardOptions forward_options;
     forward_options.hooks = sites;
     forward_options.max_batch = options.batch;
     forward_options.max_tokens = options.windows.seq_len;
-    ACT_ASSIGN_OR_RETURN(auto forward, model::LlamaForward::Create(*llama, *backend, forward_options));
+    ACT_ASSIGN_OR_RETURN(auto forward, CreateForwardEngine(device.device, *llama, forward_options, compute_pool));
     std::vector<bool> special(static_cast<std::size_t>(std::max<std::int64_t>(tokenizer->vocab_size(), config.vocab_size)));
     for (std::int32_t id : tokenizer->special_ids()) {
         if (id >= 0 && static_cast<std::size_t>(id) < special.size()) special[static_cast<std::size_t>(id)] = true;
@@ -445,8 +449,10 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
                 break;
             }
             forward_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - forward_start).count();
+            // Rows of the non-special tokens: their origins first (cheap), then their activations
+            // converted in parallel, which matters when a GPU produces a batch in milliseconds.
             RowBlock block;
-            block.activations.resize(columns.size());
+            std::vector<std::int64_t> kept;  // b·T + j of each row
             for (std::int64_t b = 0; b < B; ++b) {
                 const corpus::Window& window = batch->windows[static_cast<std::size_t>(b)];
                 for (std::int64_t j = 0; j < T; ++j) {
@@ -454,17 +460,27 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
                     if (special[static_cast<std::size_t>(token)]) continue;
                     const RowOrigin origin{window.doc_id, window.ordinal, j};
                     if (origin <= resume_after) continue;
+                    kept.push_back(b * T + j);
                     block.origins.push_back(origin);
                     block.doc_ids.push_back(window.doc_id);
                     block.tok_pos.push_back(window.tok_pos[static_cast<std::size_t>(j)]);
                     block.token_ids.push_back(token);
-                    for (std::size_t c = 0; c < columns.size(); ++c) {
-                        const std::int64_t width = forward->capture_width(c);
-                        const float* values = forward->capture(c).data() + (b * T + j) * width;
-                        AppendActivations(std::span<const float>(values, static_cast<std::size_t>(width)),
-                                          columns[c].type, block.activations[c]);
-                    }
                 }
+            }
+            block.activations.resize(columns.size());
+            for (std::size_t c = 0; c < columns.size(); ++c) {
+                const std::int64_t width = forward->capture_width(c);
+                const std::size_t row_bytes = static_cast<std::size_t>(width) * dataset::BytesPerValue(columns[c].type);
+                block.activations[c].resize(kept.size() * row_bytes);
+                constexpr std::int64_t kRowsPerTask = 256;
+                const auto rows = static_cast<std::int64_t>(kept.size());
+                compute_pool.ParallelFor((rows + kRowsPerTask - 1) / kRowsPerTask, [&](std::int64_t task) {
+                    for (std::int64_t r = task * kRowsPerTask; r < std::min(rows, (task + 1) * kRowsPerTask); ++r) {
+                        const float* values = forward->capture(c).data() + kept[static_cast<std::size_t>(r)] * width;
+                        WriteActivations(std::span<const float>(values, static_cast<std::size_t>(width)),
+                                         columns[c].type, block.activations[c].data() + static_cast<std::size_t>(r) * row_bytes);
+                    }
+                });
             }
             counters.windows += B;
             counters.forward_tokens += B * T;

@@ -28,6 +28,7 @@ namespace actcache::pipeline {
 
 struct RunSummary {
     std::string output_dir;
+    std::string device;             // ResolvedDevice::description
     bool already_complete = false;  // nothing to do: the manifest says the run had finished
     bool resumed = false;           // continued an earlier run's manifest
     std::int64_t rows_at_start = 0; // rows committed before this session

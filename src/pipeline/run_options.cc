@@ -58,9 +58,8 @@ Status ValidateRunOptions(const RunOptions& options) {
     if (options.format == "arrow" && !options.push_to_hub.empty()) {
         return Status::InvalidArgument("--format arrow: cannot be used with --push-to-hub; the Hub layout is Parquet");
     }
-    if (options.device != "cpu") {
-        return Status::Unimplemented("--device " + options.device +
-                                     ": only the CPU backend is built in this version");
+    if (options.device != "cpu" && options.device != "cuda" && options.device != "auto") {
+        return Status::InvalidArgument("--device: '" + options.device + "' is not cpu, cuda or auto");
     }
     if (options.push_to_hub.empty() && options.delete_local_after_push) {
         return Status::InvalidArgument("--delete-local-after-push: needs --push-to-hub");

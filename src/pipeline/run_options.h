@@ -50,7 +50,7 @@ struct RunOptions {
     std::int64_t batch = 16;       // BATCH_FWD windows per forward pass
     int threads = 0;               // compute threads; 0: all the machine offers
     int tokenizer_threads = 1;     // threads tokenizing ahead of the model
-    std::string device = "cpu";
+    std::string device = "auto";  // cpu, cuda, or auto: cuda when a GPU is usable (compute_device.h)
     bool quiet = false;
 
     // The Hub (hub_publisher.h): where the shards go as they are written. Never change the bytes.

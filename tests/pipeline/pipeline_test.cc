@@ -52,7 +52,7 @@ TEST(RunOptions, InvalidValuesNameTheirOption) {
     EXPECT_THAT(message([](RunOptions& o) { o.shard_size = 0; }), HasSubstr("--shard-size"));
     EXPECT_THAT(message([](RunOptions& o) { o.windows.bos_every_window = true, o.windows.seq_len = 1; }),
                 HasSubstr("--seq-len"));
-    EXPECT_THAT(message([](RunOptions& o) { o.device = "cuda"; }), HasSubstr("--device cuda"));
+    EXPECT_THAT(message([](RunOptions& o) { o.device = "gpu"; }), HasSubstr("--device: 'gpu' is not cpu, cuda or auto"));
     EXPECT_THAT(message([](RunOptions& o) { o.delete_local_after_push = true; }),
                 HasSubstr("--delete-local-after-push: needs --push-to-hub"));
     EXPECT_THAT(message([](RunOptions& o) { o.push_shards_per_commit = 49; }), HasSubstr("--push-shards-per-commit"));

@@ -1,0 +1,54 @@
+// ForwardEngine: a Llama forward pass with hook capture, whatever computes it. LlamaForward runs
+// it on the CPU through a kernels::Backend; cuda::CreateCudaForward runs it on a GPU. Callers
+// (the `run` pipeline, `actcache forward`) see only this interface.
+//
+// Contract shared by every engine: Run computes B sequences of T tokens (positions 0..T−1 each)
+// through the layers the hooks need and stops after the last requested site; captures come back
+// in the order of ForwardOptions::hooks as float values ([B, T, width] row-major; in bf16 mode
+// every value is exactly a bf16). The value computed for one token depends only on its own
+// sequence up to and including it — never on B, the other sequences, or thread counts.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/status.h"
+#include "model/config.h"
+#include "model/hook_site.h"
+
+namespace actcache::model {
+
+struct ForwardOptions {
+    std::vector<HookSite> hooks;    // at least one; captures come back in this order
+    std::int64_t max_batch = 1;     // B limit
+    std::int64_t max_tokens = 1;    // T limit (<= max_position_embeddings)
+};
+
+// One owner, not thread-safe.
+class ForwardEngine {
+public:
+    virtual ~ForwardEngine() = default;
+
+    // Runs tokens [B·T] (sequence b = tokens[b·T .. b·T+T)). InvalidArgument, naming the position,
+    // for an id outside [0, vocab_size); for B or T past the limits given at creation.
+    virtual Status Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) = 0;
+
+    // Values of hook i from the last Run: [B, T, width] row-major, valid until the next Run.
+    virtual std::span<const float> capture(std::size_t hook_index) const = 0;
+    virtual std::int64_t capture_width(std::size_t hook_index) const = 0;
+};
+
+// The checks every engine makes at creation: at least one hook, limits >= 1, max_tokens within
+// max_position_embeddings. InvalidArgument naming what is wrong.
+Status CheckForwardOptions(const LlamaConfig& config, const ForwardOptions& options);
+
+// The checks every engine makes at Run: B and T within the limits, tokens.size() == B·T, every
+// id inside the vocabulary (the message names the position and sequence).
+Status CheckForwardInput(const LlamaConfig& config, const ForwardOptions& options,
+                         std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T);
+
+// The hook sites computed last among `hooks` (the pass stops after it). REQUIRES: non-empty.
+HookSite LastHookSite(const std::vector<HookSite>& hooks);
+
+}  // namespace actcache::model

@@ -1,0 +1,65 @@
+#include "pipeline/compute_device.h"
+
+#include <utility>
+
+#include "cuda/cuda_forward.h"
+#include "kernels/backend.h"
+#include "model/llama_forward.h"
+
+namespace actcache::pipeline {
+namespace {
+
+// LlamaForward together with the CPU backend it runs on.
+class CpuForwardEngine final : public model::ForwardEngine {
+public:
+    CpuForwardEngine(std::unique_ptr<kernels::Backend> backend, std::unique_ptr<model::LlamaForward> forward)
+        : backend_(std::move(backend)), forward_(std::move(forward)) {}
+
+    Status Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) override {
+        return forward_->Run(tokens, B, T);
+    }
+    std::span<const float> capture(std::size_t hook_index) const override { return forward_->capture(hook_index); }
+    std::int64_t capture_width(std::size_t hook_index) const override { return forward_->capture_width(hook_index); }
+
+private:
+    std::unique_ptr<kernels::Backend> backend_;  // declared first: outlives forward_
+    std::unique_ptr<model::LlamaForward> forward_;
+};
+
+ResolvedDevice Cpu(int threads) {
+    return {ComputeDevice::kCpu, std::string("cpu (") + kernels::CpuKernelsName() + " kernels, " +
+                                     std::to_string(threads) + (threads == 1 ? " thread)" : " threads)")};
+}
+
+}  // namespace
+
+Result<ResolvedDevice> ResolveComputeDevice(const std::string& requested, kernels::Precision precision,
+                                            int threads) {
+    if (requested == "cpu") return Cpu(threads);
+    if (requested != "cuda" && requested != "auto") {
+        return Status::InvalidArgument("--device: '" + requested + "' is not cpu, cuda or auto");
+    }
+    const cuda::CudaDeviceProbe probe = cuda::ProbeCudaDevice();
+    if (requested == "auto") {
+        if (probe.available && precision == kernels::Precision::kBf16) {
+            return ResolvedDevice{ComputeDevice::kCuda, "cuda: " + probe.description};
+        }
+        return Cpu(threads);
+    }
+    if (!probe.available) return Status::Unavailable("--device cuda: " + probe.description);
+    if (precision != kernels::Precision::kBf16) {
+        return Status::InvalidArgument("--device cuda computes in bf16 only; --dtype f32 runs on the CPU (--device cpu)");
+    }
+    return ResolvedDevice{ComputeDevice::kCuda, "cuda: " + probe.description};
+}
+
+Result<std::unique_ptr<model::ForwardEngine>> CreateForwardEngine(ComputeDevice device, const model::LlamaModel& model,
+                                                                  model::ForwardOptions options, ThreadPool& pool) {
+    if (device == ComputeDevice::kCuda) return cuda::CreateCudaForward(model, std::move(options), pool);
+    std::unique_ptr<kernels::Backend> backend = kernels::MakeCpuBackend(pool);
+    ACT_ASSIGN_OR_RETURN(std::unique_ptr<model::LlamaForward> forward,
+                         model::LlamaForward::Create(model, *backend, std::move(options)));
+    return std::unique_ptr<model::ForwardEngine>(new CpuForwardEngine(std::move(backend), std::move(forward)));
+}
+
+}  // namespace actcache::pipeline
