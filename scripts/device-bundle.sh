@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs the binaries built here (Debian 12) for a lent GPU machine that has CUDA but none of this
-# project's C++ dependencies: .device/bin/ gets actcache (and tests/cuda/cuda_kernels_test when it
+# project's C++ dependencies: .device/bin/ gets actcache (and tests/cuda/actcache_cuda_tests when it
 # was built), .device/lib/ every shared library they load except
 #   - glibc's own (libc, libm, libpthread, libdl, librt, libresolv, libutil, ld-linux...): they
 #     must match the machine's loader and libc exactly, and the machine's are newer (glibc is
@@ -31,7 +31,8 @@ fi
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/lib/stdcxx"
 bins=("$build/actcache")
-[[ -x $build/tests/cuda/cuda_kernels_test ]] && bins+=("$build/tests/cuda/cuda_kernels_test")
+[[ -x $build/tests/cuda/actcache_cuda_tests ]] && bins+=("$build/tests/cuda/actcache_cuda_tests")
+[[ -x $build/bench/cuda/cuda_kernels_bench ]] && bins+=("$build/bench/cuda/cuda_kernels_bench")
 for b in "${bins[@]}"; do
     cp -L "$b" "$out/bin/"
 done

@@ -11,7 +11,7 @@
 #
 # Stages, each logged, none stopping the others:
 #   env          nvidia-smi in one line, CPU, glibc, bundle provenance
-#   gtest        .device/bin/cuda_kernels_test (when bundled)
+#   gtest        .device/bin/actcache_cuda_tests (when bundled)
 #   tiny, 1b     tests/cuda/compare_with_transformers.py: actcache --device cuda bf16 against the
 #                CPU's bf16 and transformers' bf16, errors to actcache's f32 (tiny: layer 2, 1B:
 #                layer 8)
@@ -177,13 +177,13 @@ wait_model() {
 
 # ---------------------------------------------------------------- gtest
 GTEST=
-for g in "${BIN:-/nonexistent}/cuda_kernels_test" "${BIN:-/nonexistent}/tests/cuda/cuda_kernels_test"; do
+for g in "${BIN:-/nonexistent}/actcache_cuda_tests" "${BIN:-/nonexistent}/tests/cuda/actcache_cuda_tests"; do
     [[ -x $g ]] && GTEST=$g && break
 done
 if skipped gtest; then
-    addrow gtest "cuda_kernels_test" SKIPPED "CHECK_SKIP"
+    addrow gtest "actcache_cuda_tests" SKIPPED "CHECK_SKIP"
 elif [[ -z $GTEST ]]; then
-    addrow gtest "cuda_kernels_test" SKIPPED "not in the bundle"
+    addrow gtest "actcache_cuda_tests" SKIPPED "not in the bundle"
 else
     stage gtest "$LOGS/gtest.log" 90 260 "$GTEST" --gtest_color=no
     rc=$?
@@ -193,11 +193,11 @@ else
     total=$(grep -a -o 'Running [0-9]* test' "$LOGS/gtest.log" | grep -o '[0-9]*' | head -1)
     detail="${total:-?} tests: ${passed:-0} passed, ${failed:-0} failed, ${skippedn:-0} skipped"
     if ((rc == 0)) && [[ ${skippedn:-0} == "${total:-x}" ]]; then
-        addrow gtest "cuda_kernels_test" FAIL "$detail (all skipped: no device seen)"
+        addrow gtest "actcache_cuda_tests" FAIL "$detail (all skipped: no device seen)"
     elif ((rc == 0)); then
-        addrow gtest "cuda_kernels_test" PASS "$detail"
+        addrow gtest "actcache_cuda_tests" PASS "$detail"
     elif ((rc != 124 && rc != 137)); then
-        addrow gtest "cuda_kernels_test" FAIL "$detail; $(grep -a '^\[  FAILED  \] [A-Za-z]' "$LOGS/gtest.log" | head -3 | cut -c14- | tr '\n' ' ')"
+        addrow gtest "actcache_cuda_tests" FAIL "$detail; $(grep -a '^\[  FAILED  \] [A-Za-z]' "$LOGS/gtest.log" | head -3 | cut -c14- | tr '\n' ' ')"
     fi
 fi
 

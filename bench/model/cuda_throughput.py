@@ -130,13 +130,14 @@ class GpuMemorySampler:
         return self.peak
 
 
-def actcache_run(args, model, corpus, output):
-    """(tokens, seconds end to end, seconds forward, peak GPU MiB, peak RSS MiB), or None."""
+def actcache_run(args, model, corpus, output, extra=()):
+    """(tokens, seconds end to end, seconds forward, peak GPU MiB, peak RSS MiB), or the reason it
+    failed. `extra`: more run options (the writer variants)."""
     tokens = args.run_batches * args.batch * args.seq_len
     command = [args.actcache, "run", "--model", model, "--corpus", corpus, "--output", output,
                "--hook", "model.layers.%d.mlp" % args.layer, "--seq-len", str(args.seq_len),
                "--batch", str(args.batch), "--max-tokens", str(tokens), "--max-chars", "100000000",
-               "--device", args.device, "--quiet"]
+               "--device", args.device, "--quiet"] + list(extra)
     log(" ".join(command))
     sampler = GpuMemorySampler() if args.device != "cpu" else None
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -299,13 +300,20 @@ def main():
     seed_flops = flops_per_token(cfg, cfg["num_hidden_layers"], args.seq_len, True)
 
     # actcache first, while this process holds no GPU memory.
-    ours = None
+    ours, plain = None, None
     if not args.no_actcache:
         corpus = os.path.join(args.data, "cuda-corpus-%d.jsonl" % args.seq_len)
         ensure_corpus(corpus, args.run_batches * args.batch * args.seq_len, args.seq_len)
         output = tempfile.mkdtemp(prefix="cuda-throughput-", dir=args.data)
         try:
             ours = actcache_run(args, model, corpus, output)
+        finally:
+            shutil.rmtree(output, ignore_errors=True)
+        # The same run with the cheapest writer settings: how much of the end-to-end time is the
+        # Parquet encoding and compression (default: dictionary + zstd) rather than the rest.
+        output = tempfile.mkdtemp(prefix="cuda-throughput-plain-", dir=args.data)
+        try:
+            plain = actcache_run(args, model, corpus, output, ["--compression", "none", "--no-dictionary"])
         finally:
             shutil.rmtree(output, ignore_errors=True)
 
@@ -350,6 +358,8 @@ def main():
         memory = "; ".join(([("%.1f GiB (nvidia-smi)" % (gpu_peak / 1024))] if gpu_peak else []) + ["RSS %.0f MiB" % rss])
         table.append(("actcache forward (%s)" % args.device, tokens / forward_seconds, through_8, memory))
         table.append(("actcache run, end to end, %d tokens" % tokens, tokens / seconds, through_8, ""))
+    if isinstance(plain, tuple):
+        table.append(("actcache run, end to end, --compression none --no-dictionary", plain[0] / plain[1], through_8, ""))
     for name, rate, flops, peak in peers:
         table.append((name, rate, flops, "%.1f GiB" % peak))
     seed_rate = peers[0][1] if peers else None

@@ -1,25 +1,27 @@
-// Causal GQA flash attention with WMMA tensor-core tiles (contract in flash_attention.h).
+// Causal GQA flash attention on tensor cores with mma.sync (contract in flash_attention.h).
 //
-// Blocking. One thread block computes 128 queries of one (sequence b, head h) with 8 warps of 16
-// queries each (128 rather than 64 halves the K/V traffic from L2, which bounds this kernel at
-// long sequences). It walks the key tiles of 64 keys from key 0 up to its last query (causal):
-//   1. the block loads the tile's K and V [64, Dh] into shared memory (rows past T as zeros);
-//   2. each warp computes S = Q_w · Kᵀ [16, 64] in fp32 with 16×16×16 bf16 WMMA products and
-//      stores it to its shared scratch;
-//   3. softmax step, two lanes per query row (32 keys each): s·scale, causal mask, the row's
-//      new running max m' (lane pair combined by a shuffle), p = exp(s − m') in fp32 (as
-//      exp2((s·scale − m')·log2 e) with the factor folded into the scale: one MUFU op, relative
-//      error ~1e-7, far below the bf16 rounding of P that follows), the
-//      running sum l = l·exp(m − m') + Σp, P = R(p) stored as bf16, and the lane's share of the
-//      output accumulator O (row r, Dh/2 columns, in registers) scaled by exp(m − m');
-//   4. each warp computes P·V [16, Dh] with WMMA into its scratch and the lanes add it to O.
-// At the end out = R(O / l). Shared memory: the Q tile [128, Dh+8] and K, V tiles [64, Dh+8]
-// bf16 (the 8-element pad staggers rows across banks), per warp an fp32 scratch
-// [16, max(64, Dh)+4] and P [16, 72].
+// Blocking. One thread block computes 64 queries of one (sequence b, head h) with 4 warps of 16
+// queries each, walking the key tiles of 64 keys from key 0 up to its last query (causal).
+// K and V tiles are double-buffered in shared memory: the block copies tile i+1 with cp.async
+// while it computes tile i. Per warp and tile, everything stays in registers:
+//   S = Q·Kᵀ  [16 queries, 64 keys]: 8 × 4 mma.m16n8k16 (bf16 in, fp32 out); Q's fragments
+//             are loaded once (ldmatrix), K's per tile (ldmatrix: K rows are Kᵀ's columns);
+//   softmax   in the C-fragment layout: thread (g = lane/4, t = lane%4) holds rows g and g+8,
+//             keys 8n+2t and 8n+2t+1 of every 8-key block n. Scores are scaled by scale·log2(e)
+//             and masked (key > query: −inf); the row's running max m (the 4 threads of a row
+//             combined by shuffles), p = exp2(s − m) in fp32 — one MUFU op, relative error ~1e-7,
+//             far below the bf16 rounding of P that follows — the thread's partial row sums
+//             l = l·exp2(m_old − m) + Σp, and O scaled by exp2(m_old − m);
+//   O += P·V  [16, Dh]: P = R(p) packed to bf16 pairs straight from S's C fragments into A
+//             fragments (the two layouts coincide for m16n8k16), V's fragments by
+//             ldmatrix.trans (V rows are keys: the k dimension of this product).
+// At the end the row sums are combined across the row's 4 threads and out = R(O / l).
+// Shared memory: Q [64, Dh+8], K and V [2][64, Dh+8] bf16; the 8-element pad makes the 8 row
+// addresses of each ldmatrix fall in distinct banks.
 #include <cuda_bf16.h>
-#include <mma.h>
 
 #include <cmath>
+#include <cstdint>
 
 #include "cuda/flash_attention.h"
 
@@ -27,149 +29,221 @@ namespace actcache::cuda {
 namespace {
 
 using bf16 = __nv_bfloat16;
-namespace wmma = nvcuda::wmma;
 
-constexpr int kTile = 64;     // keys per tile
-constexpr int kWarps = 8;     // 16 query rows each
-constexpr int kRowsPerWarp = 16;
-constexpr int kQueries = kWarps * kRowsPerWarp;  // per block
+constexpr int kTile = 64;  // queries per block; keys per tile
+constexpr int kWarps = 4;  // 16 query rows each
 constexpr int kThreads = kWarps * 32;
-constexpr int kPLd = kTile + 8;  // bf16 P row stride
 
 template <int Dh>
 struct Layout {
-    static constexpr int kLd = Dh + 8;                                    // bf16 Q/K/V row stride
-    static constexpr int kScratchLd = (Dh > kTile ? Dh : kTile) + 4;      // fp32 scratch stride
-    static constexpr int kQkvBytes = (kQueries + 2 * kTile) * kLd * 2;
-    static constexpr int kScratchBytes = kWarps * kRowsPerWarp * kScratchLd * 4;
-    static constexpr int kPBytes = kWarps * kRowsPerWarp * kPLd * 2;
-    static constexpr int kBytes = kQkvBytes + kScratchBytes + kPBytes;
+    static constexpr int kLd = Dh + 8;                  // bf16 row stride in shared memory
+    static constexpr int kTileElements = kTile * kLd;   // one [64, Dh+8] tile
+    static constexpr int kBytes = 5 * kTileElements * 2;  // Q, K[2], V[2]
 };
 
-// Copies rows [row0, row0+kRows) of one head ([rows, Dh] with `row_stride` elements between
-// consecutive tokens) into shared memory tile[kRows][Dh+8]; rows at or past `rows` become zeros.
-template <int Dh, int kRows>
-__device__ void LoadTile(const bf16* __restrict__ source, std::int64_t row_stride, int row0, int rows,
-                         bf16* tile) {
-    constexpr int kVectorsPerRow = Dh / 8;  // 16-byte vectors
-    for (int i = threadIdx.x; i < kRows * kVectorsPerRow; i += kThreads) {
-        const int r = i / kVectorsPerRow, c = i % kVectorsPerRow;
-        uint4 value = make_uint4(0, 0, 0, 0);
-        if (row0 + r < rows) value = reinterpret_cast<const uint4*>(source + (row0 + r) * row_stride)[c];
-        *reinterpret_cast<uint4*>(tile + r * Layout<Dh>::kLd + c * 8) = value;
+__device__ __forceinline__ std::uint32_t SharedAddress(const void* pointer) {
+    return static_cast<std::uint32_t>(__cvta_generic_to_shared(pointer));
+}
+
+// Four 8×8 bf16 matrices from shared memory; lane l gives the address of row l%8 of matrix l/8.
+__device__ __forceinline__ void LdMatrixX4(std::uint32_t (&r)[4], const bf16* row) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(SharedAddress(row)));
+}
+// The same, each matrix transposed.
+__device__ __forceinline__ void LdMatrixX4Trans(std::uint32_t (&r)[4], const bf16* row) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(SharedAddress(row)));
+}
+
+// d += a · b for one m16n8k16 tile: a 16×16 bf16 (row), b 16×8 bf16 (col), d 16×8 fp32.
+__device__ __forceinline__ void Mma(float (&d)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// 16 bytes global → shared without passing through registers; zeros when !valid.
+__device__ __forceinline__ void CopyAsync16(bf16* destination, const bf16* source, bool valid) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(SharedAddress(destination)), "l"(source),
+                 "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void CopyAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int kPending>
+__device__ __forceinline__ void CopyAsyncWait() {
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+}
+
+// R(lo), R(hi) as one bf16 pair (lo in the low half: the lower column of an mma fragment).
+__device__ __forceinline__ std::uint32_t PackBf16(float lo, float hi) {
+    const __nv_bfloat162 pair = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<const std::uint32_t*>(&pair);
+}
+
+// Starts the copy of rows [row0, row0+64) of one head (`row_stride` elements between tokens)
+// into tile[64][Dh+8]; rows at or past `rows` become zeros.
+template <int Dh>
+__device__ __forceinline__ void LoadTileAsync(const bf16* __restrict__ source, std::int64_t row_stride, int row0,
+                                              int rows, bf16* tile) {
+    constexpr int kChunksPerRow = Dh / 8;
+    for (int i = threadIdx.x; i < kTile * kChunksPerRow; i += kThreads) {
+        const int r = i / kChunksPerRow, c = i % kChunksPerRow;
+        const bool valid = row0 + r < rows;
+        const bf16* from = source + (valid ? row0 + r : 0) * row_stride + c * 8;
+        CopyAsync16(tile + r * Layout<Dh>::kLd + c * 8, from, valid);
     }
 }
 
 template <int Dh>
 __global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const bf16* __restrict__ q, const bf16* __restrict__ k,
                                                                  const bf16* __restrict__ v, int T, int H, int Hkv,
-                                                                 float scale, bf16* __restrict__ out) {
+                                                                 float scale_log2, bf16* __restrict__ out) {
     using L = Layout<Dh>;
+    constexpr int kKSteps = Dh / 16;  // k-steps of S = Q·Kᵀ
+    constexpr int kDBlocks = Dh / 8;  // 8-wide column blocks of O
     extern __shared__ __align__(128) unsigned char shared[];
     bf16* q_tile = reinterpret_cast<bf16*>(shared);
-    bf16* k_tile = q_tile + kQueries * L::kLd;
-    bf16* v_tile = k_tile + kTile * L::kLd;
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    float* scratch = reinterpret_cast<float*>(shared + L::kQkvBytes) + warp * kRowsPerWarp * L::kScratchLd;
-    bf16* p_tile = reinterpret_cast<bf16*>(shared + L::kQkvBytes + L::kScratchBytes) + warp * kRowsPerWarp * kPLd;
+    bf16* k_tiles = q_tile + L::kTileElements;      // [2] stages
+    bf16* v_tiles = k_tiles + 2 * L::kTileElements;  // [2] stages
 
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int g = lane / 4, t = lane % 4;
     // Heaviest query tiles (most keys) first, so the short ones fill the last wave.
-    const int query0 = (gridDim.x - 1 - blockIdx.x) * kQueries;
+    const int query0 = (gridDim.x - 1 - blockIdx.x) * kTile;
     const int h = blockIdx.y, b = blockIdx.z;
     const int kv_head = h / (H / Hkv);
-    const bf16* q_head = q + (static_cast<std::int64_t>(b) * T * H + h) * Dh;
-    const bf16* k_head = k + (static_cast<std::int64_t>(b) * T * Hkv + kv_head) * Dh;
-    const bf16* v_head = v + (static_cast<std::int64_t>(b) * T * Hkv + kv_head) * Dh;
-    LoadTile<Dh, kQueries>(q_head, static_cast<std::int64_t>(H) * Dh, query0, T, q_tile);
-    const float scale_log2 = scale * 1.44269504088896340736f;  // scale · log2(e)
+    const std::int64_t q_stride = static_cast<std::int64_t>(H) * Dh, kv_stride = static_cast<std::int64_t>(Hkv) * Dh;
+    const bf16* q_head = q + static_cast<std::int64_t>(b) * T * q_stride + h * Dh;
+    const bf16* k_head = k + static_cast<std::int64_t>(b) * T * kv_stride + kv_head * Dh;
+    const bf16* v_head = v + static_cast<std::int64_t>(b) * T * kv_stride + kv_head * Dh;
 
-    // This lane's query row and half of the columns.
-    const int row = lane / 2, half = lane % 2;
-    const int t = query0 + warp * kRowsPerWarp + row;  // may be >= T: computed, never stored
-    const int warp_last_query = query0 + warp * kRowsPerWarp + kRowsPerWarp - 1;
-    float o[Dh / 2];
+    const int last_query = min(query0 + kTile - 1, T - 1);
+    const int n_tiles = last_query / kTile + 1;
+    LoadTileAsync<Dh>(q_head, q_stride, query0, T, q_tile);
+    LoadTileAsync<Dh>(k_head, kv_stride, 0, T, k_tiles);
+    LoadTileAsync<Dh>(v_head, kv_stride, 0, T, v_tiles);
+    CopyAsyncCommit();
+
+    const int warp_query0 = query0 + warp * 16;
+    const int row_query[2] = {warp_query0 + g, warp_query0 + g + 8};  // this thread's two rows
+    std::uint32_t q_fragments[kKSteps][4];
+    float o[kDBlocks][4];
 #pragma unroll
-    for (int i = 0; i < Dh / 2; ++i) o[i] = 0.0f;
-    float running_max = -INFINITY, running_sum = 0.0f;
+    for (int n = 0; n < kDBlocks; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
+    float running_max[2] = {-INFINITY, -INFINITY};
+    float running_sum[2] = {0.0f, 0.0f};  // this thread's share of the row sums
 
-    const int last_query = min(query0 + kQueries - 1, T - 1);
-    for (int key0 = 0; key0 <= last_query; key0 += kTile) {
-        __syncthreads();  // the previous tile's K/V are no longer read
-        LoadTile<Dh, kTile>(k_head, static_cast<std::int64_t>(Hkv) * Dh, key0, T, k_tile);
-        LoadTile<Dh, kTile>(v_head, static_cast<std::int64_t>(Hkv) * Dh, key0, T, v_tile);
+    for (int tile = 0; tile < n_tiles; ++tile) {
+        const int stage = tile % 2;
+        if (tile + 1 < n_tiles) {
+            LoadTileAsync<Dh>(k_head, kv_stride, (tile + 1) * kTile, T, k_tiles + (1 - stage) * L::kTileElements);
+            LoadTileAsync<Dh>(v_head, kv_stride, (tile + 1) * kTile, T, v_tiles + (1 - stage) * L::kTileElements);
+            CopyAsyncCommit();
+            CopyAsyncWait<1>();  // everything but the tile just started
+        } else {
+            CopyAsyncWait<0>();
+        }
         __syncthreads();
-        if (key0 > warp_last_query) continue;  // every key of this tile is in this warp's future
-
-        // 2. S = Q_w · Kᵀ, one 16×16 block of keys at a time (one accumulator live: registers
-        //    stay free for O).
+        if (tile == 0) {
 #pragma unroll
-        for (int n = 0; n < kTile / 16; ++n) {
-            wmma::fragment<wmma::accumulator, 16, 16, 16, float> s;
-            wmma::fill_fragment(s, 0.0f);
-#pragma unroll
-            for (int d = 0; d < Dh; d += 16) {
-                wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a;
-                wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> kt;
-                wmma::load_matrix_sync(a, q_tile + warp * kRowsPerWarp * L::kLd + d, L::kLd);
-                wmma::load_matrix_sync(kt, k_tile + n * 16 * L::kLd + d, L::kLd);
-                wmma::mma_sync(s, a, kt, s);
+            for (int s = 0; s < kKSteps; ++s) {
+                const int m = lane / 8, r = lane % 8;
+                LdMatrixX4(q_fragments[s], q_tile + (warp * 16 + (m % 2) * 8 + r) * L::kLd + s * 16 + (m / 2) * 8);
             }
-            wmma::store_matrix_sync(scratch + n * 16, s, L::kScratchLd, wmma::mem_row_major);
         }
-        __syncwarp();
+        const int key0 = tile * kTile;
+        if (key0 <= warp_query0 + 15) {  // else every key of the tile is in this warp's future
+            const bf16* k_tile = k_tiles + stage * L::kTileElements;
+            const bf16* v_tile = v_tiles + stage * L::kTileElements;
 
-        // 3. Online softmax on this lane's 32 scores.
-        // Scores are read twice from the scratch (max, then exp) rather than held in registers.
-        const float* s_row = scratch + row * L::kScratchLd + half * 32;
-        const int visible = t - (key0 + half * 32);  // this lane's keys c <= visible are causal
-        // In log2 units: score(c) = s · scale · log2(e).
-        auto score = [&](int c) { return c <= visible ? __fmul_rn(s_row[c], scale_log2) : -INFINITY; };
-        float tile_max = -INFINITY;
+            // S = Q·Kᵀ: s[n] is the 16×8 block of keys key0 + 8n .. +7.
+            float s[kTile / 8][4];
 #pragma unroll
-        for (int c = 0; c < 32; ++c) tile_max = fmaxf(tile_max, score(c));
-        tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
-        const float new_max = fmaxf(running_max, tile_max);  // finite: key 0 is visible to every row
-        const float rescale = exp2f(running_max - new_max);  // 0 on the first tile
-        float lane_sum = 0.0f;
-        bf16* p_row = p_tile + row * kPLd + half * 32;
+            for (int n = 0; n < kTile / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
 #pragma unroll
-        for (int c = 0; c < 32; ++c) {
-            const float p = exp2f(score(c) - new_max);
-            lane_sum += p;
-            p_row[c] = __float2bfloat16_rn(p);
-        }
-        running_sum = running_sum * rescale + (lane_sum + __shfl_xor_sync(0xffffffffu, lane_sum, 1));
-        running_max = new_max;
+            for (int step = 0; step < kKSteps; ++step) {
 #pragma unroll
-        for (int i = 0; i < Dh / 2; ++i) o[i] *= rescale;
-        __syncwarp();
-
-        // 4. O += P · V, one 16-column block of V at a time.
-#pragma unroll
-        for (int n = 0; n < Dh / 16; ++n) {
-            wmma::fragment<wmma::accumulator, 16, 16, 16, float> pv;
-            wmma::fill_fragment(pv, 0.0f);
-#pragma unroll
-            for (int j = 0; j < kTile; j += 16) {
-                wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> p;
-                wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major> vt;
-                wmma::load_matrix_sync(p, p_tile + j, kPLd);
-                wmma::load_matrix_sync(vt, v_tile + j * L::kLd + n * 16, L::kLd);
-                wmma::mma_sync(pv, p, vt, pv);
+                for (int n = 0; n < kTile / 8; n += 2) {  // two 8-key blocks per ldmatrix.x4
+                    const int m = lane / 8, r = lane % 8;
+                    std::uint32_t kf[4];
+                    LdMatrixX4(kf, k_tile + (n * 8 + (m / 2) * 8 + r) * L::kLd + step * 16 + (m % 2) * 8);
+                    Mma(s[n], q_fragments[step], kf[0], kf[1]);
+                    Mma(s[n + 1], q_fragments[step], kf[2], kf[3]);
+                }
             }
-            wmma::store_matrix_sync(scratch + n * 16, pv, L::kScratchLd, wmma::mem_row_major);
-        }
-        __syncwarp();
-        const float* pv_row = scratch + row * L::kScratchLd + half * (Dh / 2);
+
+            // Online softmax, rows i = 0 (g) and 1 (g + 8): elements s[n][2i], s[n][2i+1].
 #pragma unroll
-        for (int i = 0; i < Dh / 2; ++i) o[i] += pv_row[i];
-        __syncwarp();  // the scratch is overwritten by the next tile's S
+            for (int i = 0; i < 2; ++i) {
+                float tile_max = -INFINITY;
+#pragma unroll
+                for (int n = 0; n < kTile / 8; ++n) {
+#pragma unroll
+                    for (int e = 0; e < 2; ++e) {
+                        const int key = key0 + n * 8 + 2 * t + e;
+                        float& value = s[n][2 * i + e];
+                        value = key <= row_query[i] ? __fmul_rn(value, scale_log2) : -INFINITY;
+                        tile_max = fmaxf(tile_max, value);
+                    }
+                }
+                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+                const float new_max = fmaxf(running_max[i], tile_max);  // finite: key 0 is visible to every row
+                const float rescale = exp2f(running_max[i] - new_max);  // 0 on the first tile
+                running_max[i] = new_max;
+                float sum = 0.0f;
+#pragma unroll
+                for (int n = 0; n < kTile / 8; ++n) {
+#pragma unroll
+                    for (int e = 0; e < 2; ++e) {
+                        float& value = s[n][2 * i + e];
+                        value = exp2f(value - new_max);
+                        sum += value;
+                    }
+                }
+                running_sum[i] = running_sum[i] * rescale + sum;
+#pragma unroll
+                for (int n = 0; n < kDBlocks; ++n) {
+                    o[n][2 * i] *= rescale;
+                    o[n][2 * i + 1] *= rescale;
+                }
+            }
+
+            // O += P·V, 16 keys per k-step: P's A fragment from the C fragments of S blocks 2j, 2j+1.
+#pragma unroll
+            for (int j = 0; j < kTile / 16; ++j) {
+                const std::uint32_t p[4] = {PackBf16(s[2 * j][0], s[2 * j][1]), PackBf16(s[2 * j][2], s[2 * j][3]),
+                                            PackBf16(s[2 * j + 1][0], s[2 * j + 1][1]),
+                                            PackBf16(s[2 * j + 1][2], s[2 * j + 1][3])};
+#pragma unroll
+                for (int n = 0; n < kDBlocks; n += 2) {  // two 8-column blocks of V per ldmatrix.x4
+                    const int m = lane / 8, r = lane % 8;
+                    std::uint32_t vf[4];
+                    LdMatrixX4Trans(vf, v_tile + (j * 16 + (m % 2) * 8 + r) * L::kLd + n * 8 + (m / 2) * 8);
+                    Mma(o[n], p, vf[0], vf[1]);
+                    Mma(o[n + 1], p, vf[2], vf[3]);
+                }
+            }
+        }
+        __syncthreads();  // this stage is overwritten by the copy started in the next iteration
     }
 
-    if (t < T) {
-        bf16* destination = out + ((static_cast<std::int64_t>(b) * T + t) * H + h) * Dh + half * (Dh / 2);
 #pragma unroll
-        for (int i = 0; i < Dh / 2; ++i) destination[i] = __float2bfloat16_rn(__fdiv_rn(o[i], running_sum));
+    for (int i = 0; i < 2; ++i) {
+        float sum = running_sum[i];
+        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+        if (row_query[i] >= T) continue;
+        bf16* row = out + (static_cast<std::int64_t>(b) * T + row_query[i]) * q_stride + h * Dh + 2 * t;
+#pragma unroll
+        for (int n = 0; n < kDBlocks; ++n) {
+            *reinterpret_cast<std::uint32_t*>(row + n * 8) =
+                PackBf16(__fdiv_rn(o[n][2 * i], sum), __fdiv_rn(o[n][2 * i + 1], sum));
+        }
     }
 }
 
@@ -180,10 +254,10 @@ cudaError_t Launch(const bf16* q, const bf16* k, const bf16* v, std::int64_t B, 
     static const cudaError_t configured =
         cudaFuncSetAttribute(FlashAttentionKernel<Dh>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);
     if (configured != cudaSuccess) return configured;
-    const dim3 grid(static_cast<unsigned>((T + kQueries - 1) / kQueries), static_cast<unsigned>(H),
-                    static_cast<unsigned>(B));
+    const dim3 grid(static_cast<unsigned>((T + kTile - 1) / kTile), static_cast<unsigned>(H), static_cast<unsigned>(B));
+    const float scale_log2 = scale * 1.44269504088896340736f;  // scale · log2(e)
     FlashAttentionKernel<Dh><<<grid, kThreads, kBytes, stream>>>(q, k, v, static_cast<int>(T), static_cast<int>(H),
-                                                                 static_cast<int>(Hkv), scale, out);
+                                                                 static_cast<int>(Hkv), scale_log2, out);
     return cudaGetLastError();
 }
 
