@@ -232,6 +232,10 @@ Subcommand AddRunCommand(CLI::App& parent) {
     app->add_option("--threads", run.threads, "Compute threads (0: all cores)")
         ->check(CLI::Range(0, 1024))
         ->capture_default_str();
+    app->add_option("--writer-threads", run.writer_threads,
+                    "Shards encoded and compressed at once, each on its own thread, while the next fills "
+                    "(default: half the cores up to 8 with --device cuda, 0 on the CPU: encoding on the "
+                    "writer stage's thread)");
     app->add_option("--tokenizer-threads", run.tokenizer_threads, "Threads tokenizing ahead of the model")
         ->check(CLI::Range(1, 1024))
         ->capture_default_str();

@@ -299,6 +299,10 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     ShardSinkOptions sink_options;
     sink_options.output_dir = options.output;
     sink_options.shard_size = options.shard_size;
+    // A GPU makes rows faster than one core can encode them: spread shards over the cores.
+    sink_options.writer_threads = options.writer_threads >= 0 ? options.writer_threads
+                                  : device.device == ComputeDevice::kCuda ? std::clamp(ThreadPool::HardwareThreads() / 2, 1, 8)
+                                                                           : 0;
     sink_options.format = options.format == "arrow" ? ShardFormat::kArrow : ShardFormat::kParquet;
     sink_options.parquet.activation_columns = columns;
     sink_options.parquet.compression = options.compression;
@@ -351,7 +355,9 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
 
     const RowOrigin resume_after = manifest.last_row;
     std::unique_ptr<HubPublisher> publisher = StartPublisher(options, hub, manifest);
-    ShardSink sink(sink_options, std::move(manifest));
+    ShardSink sink(sink_options, std::move(manifest), [&](const RunManifest& committed) {
+        return publisher ? PublishLastShard(*publisher, options.output, committed) : Status::Ok();
+    });
     RunCounters counters;
     counters.rows = sink.rows();
     counters.shards = sink.shards();
@@ -494,7 +500,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     std::jthread writer_thread([&] {
         auto limit_reached = [&]() -> const char* {
             if (options.max_tokens >= 0 && sink.rows() >= options.max_tokens) return "--max-tokens";
-            if (options.max_shards >= 0 && sink.shards() >= options.max_shards) return "--max-shards";
+            if (options.max_shards >= 0 && sink.full_shards() >= options.max_shards) return "--max-shards";
             return nullptr;
         };
         const char* limit = limit_reached();
@@ -508,12 +514,8 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
                     const std::size_t row_bytes = static_cast<std::size_t>(columns[c].width) * dataset::BytesPerValue(columns[c].type);
                     row[c] = std::span<const std::byte>(block->activations[c].data() + i * row_bytes, row_bytes);
                 }
-                const std::int64_t shards_before = sink.shards();
                 Status status = sink.AddRow(block->origins[i], block->doc_ids[i], block->tok_pos[i],
                                             block->token_ids[i], row);
-                if (status.ok() && publisher && sink.shards() > shards_before) {
-                    status = PublishLastShard(*publisher, options.output, sink.manifest());
-                }
                 if (!status.ok()) {
                     fail(status);
                     limit = "";
@@ -529,12 +531,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
             // A limit is the reason when one was reached; else the reader has ended (blocks
             // closed after it), and says why.
             const std::string reason = limit != nullptr ? limit : reader_end;
-            const std::int64_t shards_before = sink.shards();
-            Status status = sink.Finish(reason, LimitsJson(options));
-            if (status.ok() && publisher && sink.shards() > shards_before) {
-                status = PublishLastShard(*publisher, options.output, sink.manifest());
-            }
-            if (!status.ok()) fail(status);
+            if (Status status = sink.Finish(reason, LimitsJson(options)); !status.ok()) fail(status);
             counters.shards = sink.shards();
         }
         ++finished;

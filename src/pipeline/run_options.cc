@@ -46,6 +46,9 @@ Status ValidateRunOptions(const RunOptions& options) {
     if (options.batch < 1) return Status::InvalidArgument("--batch: must be at least 1");
     if (options.shard_size < 1) return Status::InvalidArgument("--shard-size: must be at least 1");
     if (options.threads < 0) return Status::InvalidArgument("--threads: must be at least 1 (or 0: all)");
+    if (options.writer_threads < -1 || options.writer_threads > 256) {
+        return Status::InvalidArgument("--writer-threads: must be 0 (encode on the writer stage's thread) to 256");
+    }
     if (options.tokenizer_threads < 1) {
         return Status::InvalidArgument("--tokenizer-threads: must be at least 1");
     }

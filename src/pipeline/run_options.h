@@ -50,6 +50,7 @@ struct RunOptions {
     std::int64_t batch = 16;       // BATCH_FWD windows per forward pass
     int threads = 0;               // compute threads; 0: all the machine offers
     int tokenizer_threads = 1;     // threads tokenizing ahead of the model
+    int writer_threads = -1;       // shards encoded at once (ShardSink); -1: by device (cuda: cores/2, cpu: 0)
     std::string device = "auto";  // cpu, cuda, or auto: cuda when a GPU is usable (compute_device.h)
     bool quiet = false;
 

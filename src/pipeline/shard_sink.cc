@@ -1,7 +1,9 @@
 #include "pipeline/shard_sink.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 #include "core/crash_point.h"
 #include "core/file_util.h"
@@ -60,12 +62,54 @@ Status RewriteDerivedFiles(const ShardSinkOptions& options, const RunManifest& m
     return WriteFileAtomically(options.output_dir + "/norm_stats.json", NormStatsJson(options, manifest));
 }
 
-ShardSink::ShardSink(ShardSinkOptions options, RunManifest manifest)
-    : options_(std::move(options)),
-      manifest_(std::move(manifest)),
-      pending_statistics_(manifest_.statistics),
-      pending_last_row_(manifest_.last_row) {
+// One shard on its way to the manifest: its rows (buffered in parallel mode), its file writer,
+// the statistics of its rows.
+struct ShardSink::Job {
+    std::int64_t index = 0;
+    std::int64_t rows = 0;
+    RowOrigin last_row;
+    std::unique_ptr<dataset::ShardFileWriter> writer;
+    std::vector<dataset::NormStatistics> statistics;
+    // Parallel mode: the rows, as AddRow took them, until the encoder writes them.
+    std::vector<std::int64_t> doc_ids;
+    std::vector<std::int32_t> tok_pos, token_ids;
+    std::vector<std::vector<std::byte>> activations;  // per column: rows × row bytes
+    // Scratch for one row's values, aligned for the statistics.
+    std::vector<std::uint16_t> bits_row;
+    std::vector<float> float_row;
+    // The encoder's result, valid once `done`.
+    Status status;
+    std::atomic<bool> done{false};
+    std::jthread encoder;  // last: joined first when the job is destroyed
+};
+
+namespace {
+
+std::size_t RowBytes(const dataset::ActivationColumn& column) {
+    return static_cast<std::size_t>(column.width) * dataset::BytesPerValue(column.type);
+}
+
+Result<std::unique_ptr<dataset::ShardFileWriter>> CreateShardWriter(const ShardSinkOptions& options,
+                                                                    std::int64_t index) {
+    if (options.format == ShardFormat::kArrow) {
+        ACT_ASSIGN_OR_RETURN(auto writer, dataset::SaveToDiskWriter::Create(
+                                              options.output_dir + "/" + SplitName(index),
+                                              dataset::ArrowStreamOptions{options.parquet.activation_columns}));
+        return std::unique_ptr<dataset::ShardFileWriter>(std::move(writer));
+    }
+    ACT_RETURN_IF_ERROR(CreateDirectories(options.output_dir + "/data"));
+    ACT_ASSIGN_OR_RETURN(auto writer,
+                         dataset::ParquetShardWriter::Create(options.output_dir + "/" + ShardFileName(index), options.parquet));
+    return std::unique_ptr<dataset::ShardFileWriter>(std::move(writer));
+}
+
+}  // namespace
+
+ShardSink::ShardSink(ShardSinkOptions options, RunManifest manifest, ShardCommitted on_commit)
+    : options_(std::move(options)), manifest_(std::move(manifest)), on_commit_(std::move(on_commit)) {
     ACT_CHECK(manifest_.statistics.size() == options_.parquet.activation_columns.size());
+    rows_ = manifest_.rows;
+    last_row_ = manifest_.last_row;
 }
 
 ShardSink::~ShardSink() = default;
@@ -76,59 +120,138 @@ std::int64_t ShardSink::bytes() const {
     return total;
 }
 
-Status ShardSink::AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int32_t tok_pos,
-                         std::int32_t token_id,
-                         std::span<const std::span<const std::byte>> activations) {
-    ACT_CHECK(origin > pending_last_row_);
-    if (!writer_) {
-        if (options_.format == ShardFormat::kArrow) {
-            ACT_ASSIGN_OR_RETURN(writer_, dataset::SaveToDiskWriter::Create(
-                                              options_.output_dir + "/" + SplitName(shards()),
-                                              dataset::ArrowStreamOptions{options_.parquet.activation_columns}));
-        } else {
-            ACT_RETURN_IF_ERROR(CreateDirectories(options_.output_dir + "/data"));
-            ACT_ASSIGN_OR_RETURN(writer_, dataset::ParquetShardWriter::Create(
-                                              options_.output_dir + "/" + ShardFileName(shards()),
-                                              options_.parquet));
+std::unique_ptr<ShardSink::Job> ShardSink::NewJob() {
+    auto job = std::make_unique<Job>();
+    job->index = full_shards();
+    for (const dataset::ActivationColumn& column : options_.parquet.activation_columns) {
+        job->statistics.emplace_back(column.width);
+        job->activations.emplace_back();
+        if (options_.writer_threads > 0) {
+            job->activations.back().reserve(static_cast<std::size_t>(options_.shard_size) * RowBytes(column));
         }
     }
-    ACT_RETURN_IF_ERROR(writer_->AddRow(doc_id, tok_pos, token_id, activations));
+    return job;
+}
+
+Status ShardSink::EncodeRow(const ShardSinkOptions& options, Job& job, std::int64_t doc_id, std::int32_t tok_pos,
+                            std::int32_t token_id, std::span<const std::span<const std::byte>> activations) {
+    ACT_RETURN_IF_ERROR(job.writer->AddRow(doc_id, tok_pos, token_id, activations));
     for (std::size_t c = 0; c < activations.size(); ++c) {
         // Copied out: the row's bytes need not be aligned for the value type.
-        const std::size_t n = static_cast<std::size_t>(options_.parquet.activation_columns[c].width);
-        if (options_.parquet.activation_columns[c].type == dataset::ActivationType::kFloat32) {
-            float_row_.resize(n);
-            std::memcpy(float_row_.data(), activations[c].data(), n * 4);
-            pending_statistics_[c].AddRow(std::span<const float>(float_row_));
+        const std::size_t n = static_cast<std::size_t>(options.parquet.activation_columns[c].width);
+        if (options.parquet.activation_columns[c].type == dataset::ActivationType::kFloat32) {
+            job.float_row.resize(n);
+            std::memcpy(job.float_row.data(), activations[c].data(), n * 4);
+            job.statistics[c].AddRow(std::span<const float>(job.float_row));
         } else {
-            bits_row_.resize(n);
-            std::memcpy(bits_row_.data(), activations[c].data(), n * 2);
-            pending_statistics_[c].AddRow(std::span<const std::uint16_t>(bits_row_));
+            job.bits_row.resize(n);
+            std::memcpy(job.bits_row.data(), activations[c].data(), n * 2);
+            job.statistics[c].AddRow(std::span<const std::uint16_t>(job.bits_row));
         }
     }
-    pending_last_row_ = origin;
-    if (writer_->rows() == options_.shard_size / 2) CrashPoint("shard-half-full");
-    if (writer_->rows() >= options_.shard_size) return CommitShard();
     return Status::Ok();
 }
 
-Status ShardSink::CommitShard() {
-    const std::int64_t index = shards();
-    ACT_RETURN_IF_ERROR(writer_->Finish());
-    CrashPoint("shard-committed");
-    manifest_.shards.push_back(CommittedShard{SplitName(index), ShardPath(options_.format, index), writer_->rows(),
-                                              writer_->size_bytes(), writer_->sha256()});
-    manifest_.rows += writer_->rows();
-    manifest_.statistics = pending_statistics_;
-    manifest_.last_row = pending_last_row_;
-    writer_.reset();
+Status ShardSink::AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,
+                         std::span<const std::span<const std::byte>> activations) {
+    ACT_CHECK(origin > last_row_);
+    last_row_ = origin;
+    if (!open_) open_ = NewJob();
+    Job& job = *open_;
+    if (options_.writer_threads == 0) {
+        if (!job.writer) {
+            ACT_ASSIGN_OR_RETURN(job.writer, CreateShardWriter(options_, job.index));
+        }
+        ACT_RETURN_IF_ERROR(EncodeRow(options_, job, doc_id, tok_pos, token_id, activations));
+    } else {
+        job.doc_ids.push_back(doc_id);
+        job.tok_pos.push_back(tok_pos);
+        job.token_ids.push_back(token_id);
+        for (std::size_t c = 0; c < activations.size(); ++c) {
+            job.activations[c].insert(job.activations[c].end(), activations[c].begin(), activations[c].end());
+        }
+    }
+    job.last_row = origin;
+    ++job.rows;
+    ++rows_;
+    if (job.rows == options_.shard_size / 2) CrashPoint("shard-half-full");
+    if (job.rows >= options_.shard_size) return CloseOpenShard();
+    // Commit what the encoders have finished, without waiting.
+    while (true) {
+        ACT_ASSIGN_OR_RETURN(const bool committed, CommitOldest(false));
+        if (!committed) return Status::Ok();
+    }
+}
+
+Status ShardSink::CloseOpenShard() {
+    std::unique_ptr<Job> job = std::move(open_);
+    if (options_.writer_threads == 0) {
+        ACT_RETURN_IF_ERROR(job->writer->Finish());
+        CrashPoint("shard-committed");
+        return Commit(*job);
+    }
+    // At most writer_threads encoders at once: wait for the oldest when they are all busy.
+    while (static_cast<int>(encoding_.size()) >= options_.writer_threads) {
+        ACT_RETURN_IF_ERROR(CommitOldest(true).status());
+    }
+    Job* encoding = job.get();
+    encoding_.push_back(std::move(job));
+    encoding->encoder = std::jthread([this, encoding] {
+        Job& shard = *encoding;
+        shard.status = [&]() -> Status {
+            ACT_ASSIGN_OR_RETURN(shard.writer, CreateShardWriter(options_, shard.index));
+            std::vector<std::span<const std::byte>> row(shard.activations.size());
+            for (std::int64_t i = 0; i < shard.rows; ++i) {
+                for (std::size_t c = 0; c < row.size(); ++c) {
+                    const std::size_t row_bytes = RowBytes(options_.parquet.activation_columns[c]);
+                    row[c] = std::span<const std::byte>(shard.activations[c].data() + static_cast<std::size_t>(i) * row_bytes,
+                                                        row_bytes);
+                }
+                ACT_RETURN_IF_ERROR(EncodeRow(options_, shard, shard.doc_ids[static_cast<std::size_t>(i)],
+                                              shard.tok_pos[static_cast<std::size_t>(i)],
+                                              shard.token_ids[static_cast<std::size_t>(i)], row));
+            }
+            ACT_RETURN_IF_ERROR(shard.writer->Finish());
+            CrashPoint("shard-committed");
+            return Status::Ok();
+        }();
+        shard.activations.clear();  // the rows' memory goes back as soon as the file is written
+        shard.activations.shrink_to_fit();
+        shard.done.store(true, std::memory_order_release);
+    });
+    return Status::Ok();
+}
+
+Result<bool> ShardSink::CommitOldest(bool wait) {
+    if (encoding_.empty()) return false;
+    Job& oldest = *encoding_.front();
+    if (!wait && !oldest.done.load(std::memory_order_acquire)) return false;
+    oldest.encoder.join();
+    std::unique_ptr<Job> job = std::move(encoding_.front());
+    encoding_.pop_front();
+    ACT_RETURN_IF_ERROR(job->status);
+    ACT_RETURN_IF_ERROR(Commit(*job));
+    return true;
+}
+
+Status ShardSink::Commit(Job& job) {
+    ACT_CHECK(job.index == shards());
+    manifest_.shards.push_back(CommittedShard{SplitName(job.index), ShardPath(options_.format, job.index), job.rows,
+                                              job.writer->size_bytes(), job.writer->sha256()});
+    manifest_.rows += job.rows;
+    for (std::size_t c = 0; c < job.statistics.size(); ++c) {
+        ACT_RETURN_IF_ERROR(manifest_.statistics[c].Merge(job.statistics[c]));
+    }
+    manifest_.last_row = job.last_row;
     ACT_RETURN_IF_ERROR(SaveManifest(ManifestPath(options_.output_dir), manifest_));
     CrashPoint("manifest-saved");
-    return RewriteDerivedFiles(options_, manifest_);
+    ACT_RETURN_IF_ERROR(RewriteDerivedFiles(options_, manifest_));
+    return on_commit_ ? on_commit_(manifest_) : Status::Ok();
 }
 
 Status ShardSink::Finish(const std::string& stopped_by, JsonValue limits) {
-    if (writer_ && writer_->rows() > 0) ACT_RETURN_IF_ERROR(CommitShard());
+    if (open_ && open_->rows > 0) ACT_RETURN_IF_ERROR(CloseOpenShard());
+    while (!encoding_.empty()) ACT_RETURN_IF_ERROR(CommitOldest(true).status());
     manifest_.complete = true;
     manifest_.stopped_by = stopped_by;
     manifest_.limits = std::move(limits);

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -31,6 +33,7 @@ enum class ShardFormat { kParquet, kArrow };
 struct ShardSinkOptions {
     std::string output_dir;
     std::int64_t shard_size = 50'000;
+    int writer_threads = 0;  // see ShardSink
     ShardFormat format = ShardFormat::kParquet;
     dataset::ParquetShardOptions parquet;  // its activation_columns serve both formats
     std::vector<std::string> hook_sites;  // one per activation column, for the card
@@ -47,39 +50,67 @@ std::string ArrowShardFileName(std::int64_t shard_index);
 // Writes README.md and norm_stats.json for the shards and statistics `manifest` records.
 Status RewriteDerivedFiles(const ShardSinkOptions& options, const RunManifest& manifest);
 
-// One owner, not thread-safe.
+// Called after each shard's commit (manifest, card and statistics written), on the thread that
+// called AddRow or Finish, in shard order; an error stops the sink (AddRow/Finish return it).
+using ShardCommitted = std::function<Status(const RunManifest&)>;
+
+// One owner, not thread-safe (it runs its own encoder threads when writer_threads > 0).
+//
+// writer_threads == 0: rows are encoded into the shard file as they arrive, on the caller's
+// thread. writer_threads == N > 0: the rows of a shard are buffered in memory until it is full;
+// then one of up to N encoder threads writes its file while the next shard fills, and shards
+// are committed in order as their files complete. This is what lets a GPU's output (hundreds of
+// MB/s of rows) keep every core compressing; it holds up to N + 1 shards of rows in memory.
+// Both modes write the same bytes: a shard's file and statistics depend only on its rows, and
+// the run's statistics are the shards' merged in order.
 class ShardSink {
 public:
     // Continues from `manifest` (fresh or loaded for a resume). REQUIRES: manifest.statistics
     // holds one entry per activation column (of matching width).
-    ShardSink(ShardSinkOptions options, RunManifest manifest);
-    ~ShardSink();
+    ShardSink(ShardSinkOptions options, RunManifest manifest, ShardCommitted on_commit = nullptr);
+    ~ShardSink();  // waits for the encoder threads; commits nothing
 
     // Appends a row (activations: one span per column, as ParquetShardWriter::AddRow takes
-    // them); commits the shard when it reaches shard_size rows. REQUIRES: origin greater than
-    // every earlier row's.
+    // them, borrowed for the call); the shard is complete at shard_size rows. REQUIRES: origin
+    // greater than every earlier row's.
     Status AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int32_t tok_pos,
                   std::int32_t token_id, std::span<const std::span<const std::byte>> activations);
 
-    // The run has ended: commits the partial shard (if any rows) and marks the manifest complete.
+    // The run has ended: commits every shard in progress (the last one partial, if it has
+    // rows) and marks the manifest complete.
     Status Finish(const std::string& stopped_by, JsonValue limits);
 
     std::int64_t committed_rows() const { return manifest_.rows; }
-    std::int64_t rows() const { return manifest_.rows + (writer_ ? writer_->rows() : 0); }
+    // Rows added so far, committed or not.
+    std::int64_t rows() const { return rows_; }
+    // Committed shards.
     std::int64_t shards() const { return static_cast<std::int64_t>(manifest_.shards.size()); }
+    // Shards that are full (committed or being encoded): what --max-shards counts.
+    std::int64_t full_shards() const { return shards() + static_cast<std::int64_t>(encoding_.size()); }
     std::int64_t bytes() const;
     const RunManifest& manifest() const { return manifest_; }
 
 private:
-    Status CommitShard();
+    struct Job;
+
+    std::unique_ptr<Job> NewJob();
+    // The shard `open_` is full (or the run ends): encode it now, or hand it to an encoder.
+    Status CloseOpenShard();
+    // Commits the oldest encoding shard, waiting for its encoder when `wait`; false when it was
+    // not done (and !wait) or there is none.
+    Result<bool> CommitOldest(bool wait);
+    Status Commit(Job& job);
+    // Writes one row into the job's file and statistics (on the caller's or the encoder's thread).
+    static Status EncodeRow(const ShardSinkOptions& options, Job& job, std::int64_t doc_id, std::int32_t tok_pos,
+                            std::int32_t token_id, std::span<const std::span<const std::byte>> activations);
 
     ShardSinkOptions options_;
     RunManifest manifest_;
-    std::unique_ptr<dataset::ShardFileWriter> writer_;  // the shard being filled, if any
-    std::vector<dataset::NormStatistics> pending_statistics_;  // manifest_'s + the rows of writer_
-    RowOrigin pending_last_row_;
-    std::vector<std::uint16_t> bits_row_;  // scratch: one row's values, aligned
-    std::vector<float> float_row_;
+    ShardCommitted on_commit_;
+    std::int64_t rows_ = 0;
+    RowOrigin last_row_;                         // of the last row added
+    std::unique_ptr<Job> open_;                  // the shard receiving rows, if any
+    std::deque<std::unique_ptr<Job>> encoding_;  // full shards not yet committed, oldest first
 };
 
 }  // namespace actcache::pipeline
