@@ -12,6 +12,7 @@
 # Stages, each logged, none stopping the others:
 #   env          nvidia-smi in one line, CPU, glibc, bundle provenance
 #   gtest        .device/bin/actcache_cuda_tests (when bundled)
+#   kernels      .device/bin/cuda_kernels_bench: every kernel on the 1B shapes, timed (context)
 #   tiny, 1b     tests/cuda/compare_with_transformers.py: actcache --device cuda bf16 against the
 #                CPU's bf16 and transformers' bf16, errors to actcache's f32 (tiny: layer 2, 1B:
 #                layer 8)
@@ -23,7 +24,7 @@
 # Sizes and limits (environment):
 #   CHECK_BUDGET_S=420       wall-clock budget of the whole check; stages shrink or are skipped
 #   CHECK_WORK=/tmp/actcache-check   models, corpus, outputs, logs
-#   CHECK_SKIP=              stages to skip, comma-separated: gtest,tiny,1b,throughput
+#   CHECK_SKIP=              stages to skip, comma-separated: gtest,kernels,tiny,1b,throughput
 #   CHECK_TINY_SEQS=3 CHECK_1B_SEQS=2 CHECK_MIN_LEN=128 CHECK_MAX_LEN=512   correctness sequences
 #   CHECK_SEQ_LEN=4096 CHECK_BATCH=16 CHECK_RUN_BATCHES=24 CHECK_PEER_BATCHES=3   throughput
 #   CHECK_PEAK_TFLOPS=       datasheet dense bf16 peak when the GPU's name is not known
@@ -201,6 +202,14 @@ else
     fi
 fi
 
+# ---------------------------------------------------------------- kernels
+# Where the forward pass's time goes: every kernel on the 1B shapes (CUDA events), for context.
+KBENCH="${BIN:-/nonexistent}/cuda_kernels_bench"
+if ! skipped kernels && [[ -x $KBENCH ]]; then
+    stage kernels "$LOGS/kernels.log" 60 230 "$KBENCH"
+    addrow kernels "cuda_kernels_bench" INFO "$(grep -a 'one decoder layer' "$LOGS/kernels.log" | cut -c1-220)"
+fi
+
 # ---------------------------------------------------------------- correctness
 if skipped tiny; then
     addrow tiny "compare" SKIPPED "CHECK_SKIP"
@@ -260,6 +269,10 @@ TABLE=$LOGS/device-check.md
         echo
         grep -a '^|' "$LOGS/throughput.log"
     fi
+    if [[ -f $LOGS/kernels.log ]] && grep -aq '^| kernel' "$LOGS/kernels.log"; then
+        echo
+        grep -a '^|' "$LOGS/kernels.log"
+    fi
     echo
     echo "PASS $(grep -c '|PASS|' "$ROWS"), FAIL $(grep -c '|FAIL|' "$ROWS"), SKIPPED $(grep -c '|SKIPPED|' "$ROWS"); logs in $LOGS"
 } > "$TABLE"
@@ -268,7 +281,7 @@ cat "$TABLE"
 
 if [[ -n ${OUT:-} ]]; then
     mkdir -p "$OUT"
-    for f in device-check.md env.log gtest.log compare-tiny.log compare-1b.log throughput.log make-model.log build.log; do
+    for f in device-check.md gtest.log kernels.log compare-tiny.log compare-1b.log throughput.log make-model.log env.log; do
         [[ -f $LOGS/$f ]] && tail -c 16000000 "$LOGS/$f" > "$OUT/$f"
     done
 fi

@@ -92,9 +92,12 @@ int main(int argc, char** argv) {
                 iterations);
     std::printf("| kernel | ms | per layer | rate |\n|---|---|---|---|\n");
     double layer_ms = 0;
+    // `amount`: FLOPs (reported in TFLOP/s) or bytes (GB/s) of one call.
     auto report = [&](const std::string& name, double ms, int per_layer, double amount, const char* unit) {
         layer_ms += ms * per_layer;
-        std::printf("| %s | %.3f | x%d | %.1f %s |\n", name.c_str(), ms, per_layer, amount / ms / 1e9, unit);
+        const double per_second = amount / (ms * 1e-3);
+        const bool flops = std::string(unit) == "TFLOP/s";
+        std::printf("| %s | %.3f | x%d | %.1f %s |\n", name.c_str(), ms, per_layer, per_second / (flops ? 1e12 : 1e9), unit);
     };
 
     auto gemm = GemmCublasLt::Create();
@@ -117,7 +120,7 @@ int main(int argc, char** argv) {
         if (!(*gemm)->Prepare(s.N, s.K, M).ok()) return 1;
         const double ms = TimeMs(iterations, [&] { (void)(*gemm)->Run(nullptr, x, M, s.K, w, s.N, y); });
         report(std::string(s.name) + " (" + (*gemm)->Describe(s.N, s.K) + ")", ms, s.per_layer,
-               2.0 * static_cast<double>(M) * static_cast<double>(s.N) * static_cast<double>(s.K) / 1e3, "TFLOP/s");
+               2.0 * static_cast<double>(M) * static_cast<double>(s.N) * static_cast<double>(s.K), "TFLOP/s");
     }
 
     std::uint16_t* q = Bf16Buffer(static_cast<std::size_t>(M * H * Dh));
@@ -127,7 +130,7 @@ int main(int argc, char** argv) {
     const double attention_ms = TimeMs(iterations, [&] {
         Check(actcache::cuda::LaunchFlashAttention(q, k, v, B, T, H, Hkv, Dh, 0.125f, y, nullptr), "attention");
     });
-    report("flash attention (causal GQA, Dh 64)", attention_ms, 1, attention_flops / 1e3, "TFLOP/s");
+    report("flash attention (causal GQA, Dh 64)", attention_ms, 1, attention_flops, "TFLOP/s");
 
     float* norm_weight = FloatBuffer(static_cast<std::size_t>(D), 1.0f);
     const double bytes_d = static_cast<double>(M * D) * 2;
@@ -155,6 +158,6 @@ int main(int argc, char** argv) {
     const double flops_layer = 2.0 * static_cast<double>(M) * (2 * H * Dh * D + 2 * Hkv * Dh * D + 3 * D * F) + attention_flops;
     std::printf("\none decoder layer, sum of the kernels: %.2f ms = %.1f TFLOP/s; 9 layers (the layer-8 hook): %.1f ms "
                 "per batch = %.0f tokens/s\n",
-                decoder_ms, flops_layer / decoder_ms / 1e9, 9 * decoder_ms, static_cast<double>(M) / (9 * decoder_ms / 1e3));
+                decoder_ms, flops_layer / (decoder_ms * 1e-3) / 1e12, 9 * decoder_ms, static_cast<double>(M) / (9 * decoder_ms / 1e3));
     return 0;
 }

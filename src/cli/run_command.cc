@@ -71,11 +71,14 @@ void PrintSummary(const pipeline::RunSummary& summary) {
     const double forward_rate =
         summary.forward_seconds > 0 ? static_cast<double>(summary.forward_tokens) / summary.forward_seconds : 0;
     std::printf("device: %s\n", summary.device.c_str());
-    std::printf("this session: %lld tokens through the model in %.1f s (%s/s; the forward pass alone: %.1f s, "
+    std::printf("this session: %lld tokens through the model in %.1f s (%s/s; the forward pass alone: %.2f s, "
                 "%s/s); %lld rows written\n",
                 static_cast<long long>(summary.forward_tokens), summary.seconds, Human(rate, "tokens").c_str(),
                 summary.forward_seconds, Human(forward_rate, "tokens").c_str(),
                 static_cast<long long>(summary.rows - summary.rows_at_start));
+    std::printf("stages: startup %.2f s (model load, first batch), forward %.2f s, row building %.2f s, writer %.2f s "
+                "busy (stages overlap)\n",
+                summary.startup_seconds, summary.forward_seconds, summary.rows_seconds, summary.writer_seconds);
     std::printf("corpus: %lld records read, %lld kept by the filter (%lld too short, %lld too long, "
                 "%lld without lowercase, %lld numeric), %lld without a full window, %lld bad records "
                 "skipped, %lld with invalid UTF-8 replaced\n",

@@ -4,7 +4,7 @@
 // decoder layers as in model/llama_forward.cc, every activation a bf16 device buffer sized once
 // for max_batch × max_tokens rows → each capture copied, when its site is computed, into a
 // pinned host buffer on the same stream (so later in-place updates cannot reach it) → one
-// synchronization → the captures widened to float by the host pool.
+// synchronization. Callers read the bf16 captures directly, or floats widened on first use.
 // Weights are uploaded once at creation: bf16 matrices as stored, norms and RoPE tables as
 // float, the embedding table as bf16 rows (converted on the host from any stored dtype).
 #include <cuda_runtime_api.h>
@@ -76,10 +76,11 @@ public:
 
     Status Initialize();
     Status Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) override;
-    std::span<const float> capture(std::size_t hook_index) const override {
-        return {captures_[hook_index].data(), static_cast<std::size_t>(M_ * widths_[hook_index])};
-    }
+    std::span<const float> capture(std::size_t hook_index) const override;
     std::int64_t capture_width(std::size_t hook_index) const override { return widths_[hook_index]; }
+    std::span<const std::uint16_t> capture_bf16(std::size_t hook_index) const override {
+        return {pinned_captures_[hook_index].data(), static_cast<std::size_t>(M_ * widths_[hook_index])};
+    }
 
 private:
     Status UploadEmbedding();
@@ -105,8 +106,10 @@ private:
     DeviceArray<std::int32_t> tokens_;
     DeviceArray<std::uint16_t> h_, normed_, q_, k_, v_, attention_, projected_, gate_, up_;
     PinnedArray<std::int32_t> pinned_tokens_;
-    std::vector<PinnedArray<std::uint16_t>> pinned_captures_;
-    std::vector<std::vector<float>> captures_;
+    std::vector<PinnedArray<std::uint16_t>> pinned_captures_;  // the captures as computed
+    // Widened to float on first use after a Run (callers storing bf16 use capture_bf16).
+    mutable std::vector<std::vector<float>> captures_;
+    mutable std::vector<bool> widened_;
 };
 
 Status CudaForward::Initialize() {
@@ -168,9 +171,26 @@ Status CudaForward::Initialize() {
     for (std::int64_t width : widths_) {
         pinned_captures_.emplace_back();
         ACT_RETURN_IF_ERROR(pinned_captures_.back().Allocate(static_cast<std::size_t>(rows * width), "captures"));
-        captures_.emplace_back(static_cast<std::size_t>(rows * width));
+        captures_.emplace_back();
+        widened_.push_back(false);
     }
     return Status::Ok();
+}
+
+std::span<const float> CudaForward::capture(std::size_t hook_index) const {
+    const std::int64_t n = M_ * widths_[hook_index];
+    std::vector<float>& values = captures_[hook_index];
+    if (!widened_[hook_index]) {
+        values.resize(static_cast<std::size_t>(n));
+        const std::uint16_t* bits = pinned_captures_[hook_index].data();
+        constexpr std::int64_t kChunk = std::int64_t{1} << 16;
+        host_pool_.ParallelFor((n + kChunk - 1) / kChunk, [&](std::int64_t chunk) {
+            const std::int64_t end = std::min(n, (chunk + 1) * kChunk);
+            for (std::int64_t e = chunk * kChunk; e < end; ++e) values[static_cast<std::size_t>(e)] = Bf16ToFloat(bits[e]);
+        });
+        widened_[hook_index] = true;
+    }
+    return {values.data(), static_cast<std::size_t>(n)};
 }
 
 Status CudaForward::UploadEmbedding() {
@@ -234,16 +254,7 @@ Status CudaForward::Run(std::span<const std::int32_t> tokens, std::int64_t B, st
         ACT_RETURN_IF_ERROR(Capture(HookPoint::kFinalNormOutput, c.num_hidden_layers, normed_.data()).status());
     }
     ACT_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_), "the forward pass on the GPU");
-    for (std::size_t i = 0; i < captures_.size(); ++i) {
-        const std::int64_t n = M_ * widths_[i];
-        constexpr std::int64_t kChunk = std::int64_t{1} << 16;
-        const std::uint16_t* bits = pinned_captures_[i].data();
-        float* values = captures_[i].data();
-        host_pool_.ParallelFor((n + kChunk - 1) / kChunk, [&](std::int64_t chunk) {
-            const std::int64_t end = std::min(n, (chunk + 1) * kChunk);
-            for (std::int64_t e = chunk * kChunk; e < end; ++e) values[e] = Bf16ToFloat(bits[e]);
-        });
-    }
+    std::fill(widened_.begin(), widened_.end(), false);
     return Status::Ok();
 }
 

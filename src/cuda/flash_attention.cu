@@ -176,7 +176,9 @@ __global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const bf16* __r
                 }
             }
 
-            // Online softmax, rows i = 0 (g) and 1 (g + 8): elements s[n][2i], s[n][2i+1].
+            // Online softmax, rows i = 0 (g) and 1 (g + 8): elements s[n][2i], s[n][2i+1]. Only
+            // a tile reaching past the warp's first query needs the causal mask.
+            const bool diagonal = key0 + kTile - 1 > warp_query0;
 #pragma unroll
             for (int i = 0; i < 2; ++i) {
                 float tile_max = -INFINITY;
@@ -186,7 +188,7 @@ __global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const bf16* __r
                     for (int e = 0; e < 2; ++e) {
                         const int key = key0 + n * 8 + 2 * t + e;
                         float& value = s[n][2 * i + e];
-                        value = key <= row_query[i] ? __fmul_rn(value, scale_log2) : -INFINITY;
+                        value = !diagonal || key <= row_query[i] ? __fmul_rn(value, scale_log2) : -INFINITY;
                         tile_max = fmaxf(tile_max, value);
                     }
                 }

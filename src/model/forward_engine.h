@@ -37,6 +37,11 @@ public:
     // Values of hook i from the last Run: [B, T, width] row-major, valid until the next Run.
     virtual std::span<const float> capture(std::size_t hook_index) const = 0;
     virtual std::int64_t capture_width(std::size_t hook_index) const = 0;
+
+    // The same values as bf16 bit patterns when the engine holds them that way (the CUDA
+    // engine), else empty: a caller storing bf16 then copies bits instead of rounding floats,
+    // and the engine never widens them. Valid until the next Run.
+    virtual std::span<const std::uint16_t> capture_bf16(std::size_t /*hook_index*/) const { return {}; }
 };
 
 // The checks every engine makes at creation: at least one hook, limits >= 1, max_tokens within

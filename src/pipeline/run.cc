@@ -378,7 +378,11 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
         blocks.Close();
     };
     std::atomic<int> finished{0};
-    double forward_seconds = 0;  // the compute thread's; read after it is joined
+    // Where the time goes, for the summary; each written by one stage, read after it is joined.
+    double forward_seconds = 0;  // compute thread: in ForwardEngine::Run
+    double rows_seconds = 0;     // compute thread: building rows from the captures
+    double startup_seconds = 0;  // from the start until the first forward pass begins
+    double writer_seconds = 0;   // writer thread: in ShardSink (rows in, shards out)
 
     // Stage 1: documents to batches of windows.
     std::jthread reader_thread([&] {
@@ -450,11 +454,15 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
             tokens.reserve(static_cast<std::size_t>(B * T));
             for (const corpus::Window& window : batch->windows) tokens.insert(tokens.end(), window.tokens.begin(), window.tokens.end());
             const auto forward_start = std::chrono::steady_clock::now();
+            if (counters.forward_tokens == 0) {
+                startup_seconds = std::chrono::duration<double>(forward_start - start_time).count();
+            }
             if (Status status = forward->Run(tokens, B, T); !status.ok()) {
                 fail(status);
                 break;
             }
-            forward_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - forward_start).count();
+            const auto forward_end = std::chrono::steady_clock::now();
+            forward_seconds += std::chrono::duration<double>(forward_end - forward_start).count();
             // Rows of the non-special tokens: their origins first (cheap), then their activations
             // converted in parallel, which matters when a GPU produces a batch in milliseconds.
             RowBlock block;
@@ -480,14 +488,24 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
                 block.activations[c].resize(kept.size() * row_bytes);
                 constexpr std::int64_t kRowsPerTask = 256;
                 const auto rows = static_cast<std::int64_t>(kept.size());
+                // bf16 bits straight from the engine when it has them (the GPU), else from floats.
+                const std::span<const std::uint16_t> bits =
+                    columns[c].type == dataset::ActivationType::kBf16Bits ? forward->capture_bf16(c) : std::span<const std::uint16_t>();
+                const std::span<const float> values = bits.empty() ? forward->capture(c) : std::span<const float>();
                 compute_pool.ParallelFor((rows + kRowsPerTask - 1) / kRowsPerTask, [&](std::int64_t task) {
                     for (std::int64_t r = task * kRowsPerTask; r < std::min(rows, (task + 1) * kRowsPerTask); ++r) {
-                        const float* values = forward->capture(c).data() + kept[static_cast<std::size_t>(r)] * width;
-                        WriteActivations(std::span<const float>(values, static_cast<std::size_t>(width)),
-                                         columns[c].type, block.activations[c].data() + static_cast<std::size_t>(r) * row_bytes);
+                        const std::int64_t source = kept[static_cast<std::size_t>(r)] * width;
+                        std::byte* destination = block.activations[c].data() + static_cast<std::size_t>(r) * row_bytes;
+                        if (!bits.empty()) {
+                            std::memcpy(destination, bits.data() + source, row_bytes);
+                        } else {
+                            WriteActivations(values.subspan(static_cast<std::size_t>(source), static_cast<std::size_t>(width)),
+                                             columns[c].type, destination);
+                        }
                     }
                 });
             }
+            rows_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - forward_end).count();
             counters.windows += B;
             counters.forward_tokens += B * T;
             if (!blocks.Push(std::move(block))) break;
@@ -514,8 +532,10 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
                     const std::size_t row_bytes = static_cast<std::size_t>(columns[c].width) * dataset::BytesPerValue(columns[c].type);
                     row[c] = std::span<const std::byte>(block->activations[c].data() + i * row_bytes, row_bytes);
                 }
+                const auto add_start = std::chrono::steady_clock::now();
                 Status status = sink.AddRow(block->origins[i], block->doc_ids[i], block->tok_pos[i],
                                             block->token_ids[i], row);
+                writer_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - add_start).count();
                 if (!status.ok()) {
                     fail(status);
                     limit = "";
@@ -531,7 +551,9 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
             // A limit is the reason when one was reached; else the reader has ended (blocks
             // closed after it), and says why.
             const std::string reason = limit != nullptr ? limit : reader_end;
+            const auto finish_start = std::chrono::steady_clock::now();
             if (Status status = sink.Finish(reason, LimitsJson(options)); !status.ok()) fail(status);
+            writer_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
             counters.shards = sink.shards();
         }
         ++finished;
@@ -569,6 +591,9 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     summary.seconds = elapsed();
     summary.forward_tokens = counters.forward_tokens;
     summary.forward_seconds = forward_seconds;
+    summary.rows_seconds = rows_seconds;
+    summary.startup_seconds = startup_seconds;
+    summary.writer_seconds = writer_seconds;
     fill_totals(sink.manifest());
     if (Status error = stop.error(); !error.ok()) return error;
     if (const int signal_number = InterruptSignal(); signal_number != 0) {

@@ -38,6 +38,9 @@ struct RunSummary {
     std::int64_t forward_tokens = 0;  // tokens run through the model in this session
     double seconds = 0;             // wall time of this session
     double forward_seconds = 0;     // of which the forward pass (model load not included)
+    double rows_seconds = 0;        // building rows from the captures (compute stage, after each pass)
+    double startup_seconds = 0;     // model load and the first batch's reading, before the first pass
+    double writer_seconds = 0;      // the writer stage inside ShardSink (copying rows, committing shards)
     std::string stopped_by;         // "end of corpus", "--max-tokens", ...
     std::vector<double> rms;        // per hook, over all rows
     std::vector<std::string> columns;

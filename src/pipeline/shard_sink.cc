@@ -125,10 +125,25 @@ std::unique_ptr<ShardSink::Job> ShardSink::NewJob() {
     job->index = full_shards();
     for (const dataset::ActivationColumn& column : options_.parquet.activation_columns) {
         job->statistics.emplace_back(column.width);
-        job->activations.emplace_back();
-        if (options_.writer_threads > 0) {
-            job->activations.back().reserve(static_cast<std::size_t>(options_.shard_size) * RowBytes(column));
+    }
+    if (options_.writer_threads > 0) {
+        // A committed shard's buffers, pages still mapped: copying rows into fresh memory costs
+        // a page fault per 4 KB row, more than the copy itself.
+        if (!spare_buffers_.empty()) {
+            job->activations = std::move(spare_buffers_.back());
+            spare_buffers_.pop_back();
+        } else {
+            for (const dataset::ActivationColumn& column : options_.parquet.activation_columns) {
+                job->activations.emplace_back();
+                job->activations.back().reserve(static_cast<std::size_t>(options_.shard_size) * RowBytes(column));
+            }
         }
+        const auto rows = static_cast<std::size_t>(options_.shard_size);
+        job->doc_ids.reserve(rows);
+        job->tok_pos.reserve(rows);
+        job->token_ids.reserve(rows);
+    } else {
+        job->activations.resize(options_.parquet.activation_columns.size());
     }
     return job;
 }
@@ -215,8 +230,7 @@ Status ShardSink::CloseOpenShard() {
             CrashPoint("shard-committed");
             return Status::Ok();
         }();
-        shard.activations.clear();  // the rows' memory goes back as soon as the file is written
-        shard.activations.shrink_to_fit();
+        for (auto& buffer : shard.activations) buffer.clear();  // kept for the next shard (NewJob)
         shard.done.store(true, std::memory_order_release);
     });
     return Status::Ok();
@@ -231,6 +245,7 @@ Result<bool> ShardSink::CommitOldest(bool wait) {
     encoding_.pop_front();
     ACT_RETURN_IF_ERROR(job->status);
     ACT_RETURN_IF_ERROR(Commit(*job));
+    spare_buffers_.push_back(std::move(job->activations));
     return true;
 }
 

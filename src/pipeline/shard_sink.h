@@ -111,6 +111,8 @@ private:
     RowOrigin last_row_;                         // of the last row added
     std::unique_ptr<Job> open_;                  // the shard receiving rows, if any
     std::deque<std::unique_ptr<Job>> encoding_;  // full shards not yet committed, oldest first
+    // Row buffers of committed shards, emptied, for the next shards (parallel mode).
+    std::vector<std::vector<std::vector<std::byte>>> spare_buffers_;
 };
 
 }  // namespace actcache::pipeline

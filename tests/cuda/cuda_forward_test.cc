@@ -225,6 +225,12 @@ protected:
         for (std::size_t i = 0; i < hooks.size(); ++i) {
             auto capture = (*engine)->capture(i);
             out.emplace_back(capture.begin(), capture.end());
+            const auto bits = (*engine)->capture_bf16(i);
+            if (gpu) {  // the bits the run pipeline stores are the floats' values
+                std::vector<float> widened(bits.size());
+                for (std::size_t e = 0; e < bits.size(); ++e) widened[e] = Bf16ToFloat(bits[e]);
+                EXPECT_EQ(widened, out.back()) << hooks[i];
+            }
         }
         return out;
     }

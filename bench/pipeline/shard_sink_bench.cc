@@ -1,0 +1,59 @@
+// shard_sink_bench: rows per second into ShardSink (statistics, Parquet encoding with the
+// default dictionary + zstd, files, manifest) for 0, 1 and 2 encoder threads — the writer stage
+// of `actcache run` on its own, fed as fast as it takes rows. Rows are 2048 bf16 values of
+// N(0, 1) (the layer-8 MLP output's width); shards of 20,000 rows in a temporary folder.
+// Counters: rows/s, and MB/s of raw activation bytes.
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "core/bf16.h"
+#include "core/random.h"
+#include "pipeline/shard_sink.h"
+
+namespace {
+
+using namespace actcache;
+
+constexpr std::int64_t kWidth = 2048;
+constexpr std::int64_t kDistinctRows = 4096;  // cycled through: generating rows is not measured
+
+void BM_ShardSink(benchmark::State& state) {
+    const int writer_threads = static_cast<int>(state.range(0));
+    const std::int64_t rows = 100'000;
+    std::vector<std::uint16_t> values(static_cast<std::size_t>(kDistinctRows * kWidth));
+    NormalGenerator normal(7);
+    for (auto& v : values) v = RoundToBf16(static_cast<float>(normal.Next()));
+    const std::string dir = (std::filesystem::temp_directory_path() / "actcache-shard-sink-bench").string();
+    for (auto _ : state) {
+        state.PauseTiming();
+        std::filesystem::remove_all(dir);
+        pipeline::ShardSinkOptions options;
+        options.output_dir = dir;
+        options.shard_size = 20'000;
+        options.writer_threads = writer_threads;
+        options.parquet.activation_columns = {dataset::ActivationColumn{"activacion", kWidth, dataset::ActivationType::kBf16Bits}};
+        options.hook_sites = {"model.layers.8.mlp"};
+        pipeline::RunManifest manifest;
+        manifest.statistics.emplace_back(kWidth);
+        pipeline::ShardSink sink(options, std::move(manifest));
+        state.ResumeTiming();
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const std::uint16_t* row = values.data() + (r % kDistinctRows) * kWidth;
+            const std::span<const std::byte> column(reinterpret_cast<const std::byte*>(row), kWidth * 2);
+            const std::span<const std::byte> columns[] = {column};
+            if (!sink.AddRow(pipeline::RowOrigin{r, 0, 0}, r, 0, 1, columns).ok()) state.SkipWithError("AddRow");
+        }
+        if (!sink.Finish("bench", JsonValue()).ok()) state.SkipWithError("Finish");
+    }
+    std::filesystem::remove_all(dir);
+    state.counters["rows/s"] = benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["MB/s"] = benchmark::Counter(static_cast<double>(rows * kWidth * 2) / 1e6,
+                                                benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_ShardSink)->ArgName("writer_threads")->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+
+}  // namespace
+
+BENCHMARK_MAIN();
