@@ -44,6 +44,26 @@ public:
         return item;
     }
 
+    // Appends `item` if there is room, without waiting; false (item dropped) when the queue is
+    // full or closed.
+    bool TryPush(T item) {
+        std::lock_guard lock(mu_);
+        if (closed_ || items_.size() >= capacity_) return false;
+        items_.push_back(std::move(item));
+        not_empty_.notify_one();
+        return true;
+    }
+
+    // The oldest item if there is one, without waiting.
+    std::optional<T> TryPop() {
+        std::lock_guard lock(mu_);
+        if (items_.empty()) return std::nullopt;
+        T item = std::move(items_.front());
+        items_.pop_front();
+        not_full_.notify_one();
+        return item;
+    }
+
     void Close() {
         std::lock_guard lock(mu_);
         closed_ = true;

@@ -364,6 +364,10 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     StopSignal stop;
     BoundedQueue<WindowBatch> batches(2);
     BoundedQueue<RowBlock> blocks(2);
+    // Blocks the writer has finished with, back to the compute stage to be refilled: their memory
+    // is mapped already, so a batch's rows cost no page faults or zero-filling (at GPU speed,
+    // fresh blocks cost more than the copying itself).
+    BoundedQueue<RowBlock> spare_blocks(2);
     // Why the reader ended: written by the reader before it closes `batches`, read by the writer
     // after `blocks` is closed (which happens after), so the queues order the accesses.
     std::string reader_end = "end of corpus";
@@ -465,7 +469,11 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
             forward_seconds += std::chrono::duration<double>(forward_end - forward_start).count();
             // Rows of the non-special tokens: their origins first (cheap), then their activations
             // converted in parallel, which matters when a GPU produces a batch in milliseconds.
-            RowBlock block;
+            RowBlock block = spare_blocks.TryPop().value_or(RowBlock{});
+            block.origins.clear();
+            block.doc_ids.clear();
+            block.tok_pos.clear();
+            block.token_ids.clear();
             std::vector<std::int64_t> kept;  // b·T + j of each row
             for (std::int64_t b = 0; b < B; ++b) {
                 const corpus::Window& window = batch->windows[static_cast<std::size_t>(b)];
@@ -485,7 +493,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
             for (std::size_t c = 0; c < columns.size(); ++c) {
                 const std::int64_t width = forward->capture_width(c);
                 const std::size_t row_bytes = static_cast<std::size_t>(width) * dataset::BytesPerValue(columns[c].type);
-                block.activations[c].resize(kept.size() * row_bytes);
+                block.activations[c].resize(kept.size() * row_bytes);  // every byte is written below
                 constexpr std::int64_t kRowsPerTask = 256;
                 const auto rows = static_cast<std::int64_t>(kept.size());
                 // bf16 bits straight from the engine when it has them (the GPU), else from floats.
@@ -546,6 +554,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
                 limit = limit_reached();
                 if (limit != nullptr) stop_for_limit();
             }
+            spare_blocks.TryPush(std::move(*block));
         }
         if (!stop.aborted()) {
             // A limit is the reason when one was reached; else the reader has ended (blocks

@@ -58,5 +58,16 @@ TEST(BoundedQueue, CloseWakesABlockedProducer) {
     EXPECT_EQ(result.load(), 0);
 }
 
+TEST(BoundedQueue, TryPushAndTryPopNeverWait) {
+    BoundedQueue<int> queue(1);
+    EXPECT_EQ(queue.TryPop(), std::nullopt);
+    EXPECT_TRUE(queue.TryPush(1));
+    EXPECT_FALSE(queue.TryPush(2));  // full: dropped
+    EXPECT_EQ(queue.TryPop(), 1);
+    queue.Close();
+    EXPECT_FALSE(queue.TryPush(3));  // closed: dropped
+    EXPECT_EQ(queue.TryPop(), std::nullopt);
+}
+
 }  // namespace
 }  // namespace actcache
