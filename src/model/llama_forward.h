@@ -45,9 +45,16 @@ public:
 private:
     LlamaForward(const LlamaModel& model, kernels::Backend& backend, ForwardOptions options);
 
-    // Copies `values` [M, width] into every hook at `point` of `layer`; true when the last
-    // requested site has been captured (the pass can stop).
-    bool Capture(HookPoint point, std::int64_t layer, const float* values);
+    // Rows of the MLP's [rows, F] intermediates computed at a time.
+    static constexpr std::int64_t kMlpChunkRows = 2048;
+
+    // Copies `values` (rows [row0, row0 + rows) of the batch, width each; rows < 0: all M) into
+    // every hook at `point` of `layer`; true when that is the last requested site.
+    bool Capture(HookPoint point, std::int64_t layer, const float* values, std::int64_t row0 = 0,
+                 std::int64_t rows = -1);
+    bool IsLastSite(HookPoint point, std::int64_t layer) const {
+        return last_site_.point == point && last_site_.layer == layer;
+    }
     // Runs decoder layer `layer` on h_; returns true when the pass can stop.
     bool RunLayer(std::int64_t layer, std::int64_t B, std::int64_t T);
 
@@ -60,7 +67,8 @@ private:
     std::vector<std::int64_t> widths_;
     std::vector<std::vector<float>> captures_;
     // Work buffers, [max_batch · max_tokens, width].
-    std::vector<float> h_, normed_, q_, k_, v_, attention_, projected_, gate_, up_;
+    std::vector<float> h_, normed_, q_, k_, v_, attention_;  // normed_ also holds the projections
+    std::vector<float> gate_, up_;  // [min(rows, kMlpChunkRows), F]
 };
 
 }  // namespace actcache::model

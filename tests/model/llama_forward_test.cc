@@ -131,6 +131,31 @@ TEST_F(LlamaForwardTest, TokenValuesDoNotDependOnTheBatchOrItsCompanions) {
     }
 }
 
+// Batches past LlamaForward::kMlpChunkRows rows run the MLP in chunks of rows: values equal the
+// unchunked ones, at every MLP site and as the last site (where the pass stops mid-MLP).
+TEST_F(LlamaForwardTest, MlpChunksGiveTheValuesOfOnePass) {
+    const std::int64_t T = 900;  // 3 sequences: 2700 rows, two chunks
+    std::vector<std::vector<std::int32_t>> sequences = {Tokens(T, 5), Tokens(T, 6), Tokens(T, 7)};
+    std::vector<std::int32_t> batch;
+    for (const auto& sequence : sequences) batch.insert(batch.end(), sequence.begin(), sequence.end());
+    for (const std::vector<std::string>& hooks :
+         {std::vector<std::string>{"model.layers.1.mlp.gate_proj", "model.layers.1.mlp.down_proj:input",
+                                   "model.layers.1.mlp", "model.layers.1"},
+          std::vector<std::string>{"model.layers.2.mlp.up_proj"},
+          std::vector<std::string>{"model.layers.2.mlp.down_proj:input"}}) {
+        const auto together = Run(hooks, batch, 3, 2);
+        for (std::size_t b = 0; b < sequences.size(); ++b) {
+            const auto alone = Run(hooks, sequences[b], 1, 2);
+            for (std::size_t i = 0; i < hooks.size(); ++i) {
+                const std::size_t n = alone[i].size();
+                EXPECT_TRUE(std::equal(alone[i].begin(), alone[i].end(),
+                                       together[i].begin() + static_cast<std::ptrdiff_t>(b * n)))
+                    << hooks[i] << ", sequence " << b;
+            }
+        }
+    }
+}
+
 TEST_F(LlamaForwardTest, TokenValuesDoNotDependOnTheThreadCount) {
     auto tokens = Tokens(2 * 40, 4);
     EXPECT_EQ(Run(hooks_, tokens, 2, 1), Run(hooks_, tokens, 2, 3));
