@@ -367,7 +367,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     // Blocks the writer has finished with, back to the compute stage to be refilled: their memory
     // is mapped already, so a batch's rows cost no page faults or zero-filling (at GPU speed,
     // fresh blocks cost more than the copying itself).
-    BoundedQueue<RowBlock> spare_blocks(2);
+    BoundedQueue<RowBlock> spare_blocks(1);
     // Why the reader ended: written by the reader before it closes `batches`, read by the writer
     // after `blocks` is closed (which happens after), so the queues order the accesses.
     std::string reader_end = "end of corpus";
