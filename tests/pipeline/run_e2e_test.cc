@@ -184,6 +184,7 @@ TEST_F(RunEndToEnd, SameBytesWhateverThreadsAndBatch) {
     const std::vector<std::vector<std::string>> variants = {
         {"--threads", "1", "--batch", "1"},
         {"--threads", "2", "--batch", "16", "--tokenizer-threads", "2"},
+        {"--batch", "3", "--writer-threads", "3"},  // shards encoded on 3 threads, committed in order
     };
     for (std::size_t i = 0; i < variants.size(); ++i) {
         const std::string out = dir_->File("variant" + std::to_string(i));
@@ -268,6 +269,12 @@ TEST_F(RunEndToEnd, LimitsHarvestAPrefixAndCanBeRaised) {
     // Without a limit it completes to the same dataset as the uninterrupted run.
     ASSERT_EQ(RunActcache(Args(out)).exit_code, 0);
     EXPECT_TRUE(DatasetFiles(out) == reference);
+    // With encoder threads, --max-shards counts the shards being encoded too: exactly one.
+    const std::string parallel = dir_->File("limits-parallel");
+    ASSERT_EQ(RunActcache(Args(parallel, {"--max-shards", "1", "--writer-threads", "2"})).exit_code, 0);
+    ASSERT_EQ(ShardPaths(parallel).size(), 1u);
+    EXPECT_TRUE(testing::ReadFile(ShardPaths(parallel).front()) ==
+                reference.at("data/" + fs::path(ShardPaths(parallel).front()).filename().string()));
 
     // --max-tokens: exactly that many rows, the reference's first ones.
     const std::string tokens = dir_->File("max-tokens");
