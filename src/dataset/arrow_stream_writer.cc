@@ -17,25 +17,24 @@
 #include "core/check.h"
 #include "dataset/arrow_schema.h"
 #include "dataset/flatbuffer_writer.h"
+#include "dataset/little_endian.h"
 
 namespace actcache::dataset {
 namespace {
 
-template <typename T>
-std::string Bytes(T value) {
-    return std::string(reinterpret_cast<const char*>(&value), sizeof value);  // x86-64: LE
-}
-
 // The body of one record batch and the metadata describing it, built buffer by buffer.
 class BatchBuilder {
 public:
-    void Node(std::int64_t length) { nodes_ += Bytes(length) + Bytes(std::int64_t{0}); }
+    void Node(std::int64_t length) {
+        nodes_ += LittleEndianBytes(length) + LittleEndianBytes(std::int64_t{0});
+    }
     void EmptyBuffer() {
-        buffers_ += Bytes(static_cast<std::int64_t>(body_.size())) + Bytes(std::int64_t{0});
+        buffers_ += LittleEndianBytes(static_cast<std::int64_t>(body_.size())) +
+                    LittleEndianBytes(std::int64_t{0});
     }
     void Buffer(std::string_view bytes) {
-        buffers_ += Bytes(static_cast<std::int64_t>(body_.size())) +
-                    Bytes(static_cast<std::int64_t>(bytes.size()));
+        buffers_ += LittleEndianBytes(static_cast<std::int64_t>(body_.size())) +
+                    LittleEndianBytes(static_cast<std::int64_t>(bytes.size()));
         body_ += bytes;
         body_.resize(static_cast<std::size_t>(
                          arrow_ipc::PadToAlignment(static_cast<std::int64_t>(body_.size()))),

@@ -4,14 +4,10 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "dataset/little_endian.h"
 
 namespace actcache::dataset {
 namespace {
-
-template <typename T>
-std::string Bytes(T value) {
-    return std::string(reinterpret_cast<const char*>(&value), sizeof value);  // x86-64: LE
-}
 
 class Writer {
 public:
@@ -29,7 +25,7 @@ public:
     std::size_t String(const std::string& text) {
         Align(4);
         const std::size_t position = buffer.size();
-        buffer += Bytes(static_cast<std::uint32_t>(text.size()));
+        buffer += LittleEndianBytes(static_cast<std::uint32_t>(text.size()));
         buffer += text;
         buffer += '\0';
         return position;
@@ -38,7 +34,7 @@ public:
     std::size_t TableVector(const std::vector<std::unique_ptr<FbTable>>& tables) {
         Align(4);
         const std::size_t position = buffer.size();
-        buffer += Bytes(static_cast<std::uint32_t>(tables.size()));
+        buffer += LittleEndianBytes(static_cast<std::uint32_t>(tables.size()));
         const std::size_t first_slot = buffer.size();
         buffer.append(4 * tables.size(), '\0');
         for (std::size_t i = 0; i < tables.size(); ++i) {
@@ -51,7 +47,7 @@ public:
     std::size_t StructVector(const std::string& bytes, std::size_t struct_bytes) {
         while ((buffer.size() + 4) % 8 != 0) buffer += '\0';
         const std::size_t position = buffer.size();
-        buffer += Bytes(static_cast<std::uint32_t>(bytes.size() / struct_bytes));
+        buffer += LittleEndianBytes(static_cast<std::uint32_t>(bytes.size() / struct_bytes));
         buffer += bytes;
         return position;
     }
@@ -87,12 +83,12 @@ public:
 
         Align(2);
         const std::size_t vtable_position = buffer.size();
-        buffer += Bytes(static_cast<std::uint16_t>(4 + 2 * vtable.size()));
-        buffer += Bytes(static_cast<std::uint16_t>(table_bytes));
-        for (std::uint16_t offset : vtable) buffer += Bytes(offset);
+        buffer += LittleEndianBytes(static_cast<std::uint16_t>(4 + 2 * vtable.size()));
+        buffer += LittleEndianBytes(static_cast<std::uint16_t>(table_bytes));
+        for (std::uint16_t offset : vtable) buffer += LittleEndianBytes(offset);
         Align(widest);
         const std::size_t table_position = buffer.size();
-        buffer += Bytes(static_cast<std::int32_t>(table_position - vtable_position));
+        buffer += LittleEndianBytes(static_cast<std::int32_t>(table_position - vtable_position));
         buffer.resize(table_position + table_bytes, '\0');
         for (const Placed& p : placed) {
             if (p.field->kind == FbTable::Field::Kind::kScalar) {
@@ -126,10 +122,10 @@ FbTable::Field ScalarField(int slot, std::string bytes) {
 
 }  // namespace
 
-FbTable& FbTable::Scalar8(int slot, std::uint8_t value) { return AddScalar(slot, Bytes(value)); }
-FbTable& FbTable::Scalar16(int slot, std::int16_t value) { return AddScalar(slot, Bytes(value)); }
-FbTable& FbTable::Scalar32(int slot, std::int32_t value) { return AddScalar(slot, Bytes(value)); }
-FbTable& FbTable::Scalar64(int slot, std::int64_t value) { return AddScalar(slot, Bytes(value)); }
+FbTable& FbTable::Scalar8(int slot, std::uint8_t value) { return AddScalar(slot, LittleEndianBytes(value)); }
+FbTable& FbTable::Scalar16(int slot, std::int16_t value) { return AddScalar(slot, LittleEndianBytes(value)); }
+FbTable& FbTable::Scalar32(int slot, std::int32_t value) { return AddScalar(slot, LittleEndianBytes(value)); }
+FbTable& FbTable::Scalar64(int slot, std::int64_t value) { return AddScalar(slot, LittleEndianBytes(value)); }
 
 FbTable& FbTable::AddScalar(int slot, std::string bytes) {
     fields.push_back(ScalarField(slot, std::move(bytes)));

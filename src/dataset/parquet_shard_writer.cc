@@ -21,6 +21,7 @@
 #include "core/json.h"
 #include "dataset/parquet_footer.h"
 #include "dataset/thrift_compact.h"
+#include "dataset/little_endian.h"
 
 namespace actcache::dataset {
 
@@ -49,11 +50,6 @@ void AppendLengthPrefixed(std::string& out, const std::string& levels) {
     const std::uint32_t length = static_cast<std::uint32_t>(levels.size());
     out.append(reinterpret_cast<const char*>(&length), 4);  // little-endian host (x86-64)
     out += levels;
-}
-
-template <typename T>
-std::string PlainBytes(T value) {
-    return std::string(reinterpret_cast<const char*>(&value), sizeof value);
 }
 
 struct ZstdContextFree {
@@ -195,7 +191,8 @@ namespace {
 // signed zeros are not worth a reader's misreading): empty.
 std::string PlainStatistic(PhysicalType type, std::int64_t value) {
     if (type == PhysicalType::kFloat) return "";
-    return type == PhysicalType::kInt64 ? PlainBytes(value) : PlainBytes(static_cast<std::int32_t>(value));
+    return type == PhysicalType::kInt64 ? LittleEndianBytes(value)
+                                        : LittleEndianBytes(static_cast<std::int32_t>(value));
 }
 
 // One data page, encoded and compressed (possibly on another thread) before it is written.

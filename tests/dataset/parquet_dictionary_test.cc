@@ -14,6 +14,22 @@ std::span<const std::byte> Bytes(const std::vector<std::uint16_t>& values) {
     return std::as_bytes(std::span<const std::uint16_t>(values));
 }
 
+// A dictionary built from `entries`, and the page of indices it writes for `values`.
+struct EncodedIndices {
+    int bit_width = 0;
+    std::string page;
+    std::uint16_t min = 0, max = 0;
+};
+EncodedIndices EncodeIndices(const std::vector<std::uint16_t>& entries, const std::vector<std::uint16_t>& values) {
+    Uint16Dictionary dictionary;
+    dictionary.Add(Bytes(entries));
+    dictionary.Build();
+    EncodedIndices encoded;
+    encoded.bit_width = dictionary.bit_width();
+    dictionary.AppendIndices(Bytes(values), encoded.page, &encoded.min, &encoded.max);
+    return encoded;
+}
+
 TEST(Uint16DictionaryTest, EntriesAreSortedWhateverTheOrderOfArrival) {
     Uint16Dictionary dictionary;
     dictionary.Add(Bytes({900, 7, 65535, 7}));
@@ -31,31 +47,21 @@ TEST(Uint16DictionaryTest, EntriesAreSortedWhateverTheOrderOfArrival) {
 }
 
 TEST(Uint16DictionaryTest, IndicesAreOneBitPackedRunAsTheSpecExampleShows) {
-    Uint16Dictionary dictionary;
     const std::vector<std::uint16_t> values = {10, 11, 12, 13, 14, 15, 16, 17};
-    dictionary.Add(Bytes(values));
-    dictionary.Build();
-    ASSERT_EQ(dictionary.bit_width(), 3);
-    std::string out;
-    std::uint16_t min = 0, max = 0;
-    dictionary.AppendIndices(Bytes(values), out, &min, &max);
+    const EncodedIndices encoded = EncodeIndices(values, values);
+    ASSERT_EQ(encoded.bit_width, 3);
     // bit width 3; header varint(1 group << 1 | 1) = 3; indices 0..7 packed LSB first.
-    EXPECT_EQ(out, std::string("\x03\x03\x88\xC6\xFA", 5));
-    EXPECT_EQ(min, 10);
-    EXPECT_EQ(max, 17);
+    EXPECT_EQ(encoded.page, std::string("\x03\x03\x88\xC6\xFA", 5));
+    EXPECT_EQ(encoded.min, 10);
+    EXPECT_EQ(encoded.max, 17);
 }
 
 TEST(Uint16DictionaryTest, ShortLastGroupIsPaddedWithZeros) {
-    Uint16Dictionary dictionary;
-    dictionary.Add(Bytes({5, 6, 7}));
-    dictionary.Build();
-    std::string out;
-    std::uint16_t min = 0, max = 0;
-    dictionary.AppendIndices(Bytes({7, 5, 6}), out, &min, &max);
+    const EncodedIndices encoded = EncodeIndices({5, 6, 7}, {7, 5, 6});
     // Indices 2, 0, 1 at width 2: 10 00 01 -> 0b00'01'00'10 = 0x12, then a zero byte of padding.
-    EXPECT_EQ(out, std::string("\x02\x03\x12\x00", 4));
-    EXPECT_EQ(min, 5);
-    EXPECT_EQ(max, 7);
+    EXPECT_EQ(encoded.page, std::string("\x02\x03\x12\x00", 4));
+    EXPECT_EQ(encoded.min, 5);
+    EXPECT_EQ(encoded.max, 7);
 }
 
 TEST(Uint16DictionaryTest, OneValueTakesOneBitAndResetForgetsIt) {
@@ -75,19 +81,14 @@ TEST(Uint16DictionaryTest, OneValueTakesOneBitAndResetForgetsIt) {
 TEST(Uint16DictionaryTest, SixteenBitsForEveryValue) {
     std::vector<std::uint16_t> all(65536);
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint16_t>(65535 - i);
-    Uint16Dictionary dictionary;
-    dictionary.Add(Bytes(all));
-    dictionary.Build();
-    EXPECT_EQ(dictionary.bit_width(), 16);
-    std::string out;
-    std::uint16_t min = 0, max = 0;
-    dictionary.AppendIndices(Bytes(all), out, &min, &max);
+    const EncodedIndices encoded = EncodeIndices(all, all);
+    EXPECT_EQ(encoded.bit_width, 16);
     // 1 + varint(8192 << 1 | 1) (3 bytes) + 65536 × 2 bytes; index = value at width 16.
-    ASSERT_EQ(out.size(), 1 + 3 + 2 * 65536u);
-    EXPECT_EQ(static_cast<unsigned char>(out[4]), 0xFF);
-    EXPECT_EQ(static_cast<unsigned char>(out[5]), 0xFF);
-    EXPECT_EQ(min, 0);
-    EXPECT_EQ(max, 65535);
+    ASSERT_EQ(encoded.page.size(), 1 + 3 + 2 * 65536u);
+    EXPECT_EQ(static_cast<unsigned char>(encoded.page[4]), 0xFF);
+    EXPECT_EQ(static_cast<unsigned char>(encoded.page[5]), 0xFF);
+    EXPECT_EQ(encoded.min, 0);
+    EXPECT_EQ(encoded.max, 65535);
 }
 
 }  // namespace
