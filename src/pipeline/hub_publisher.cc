@@ -124,7 +124,8 @@ void HubPublisher::Loop() {
 void HubPublisher::PublishRound(bool final) {
     if (pending_.empty() || !EnsureRepository()) return;
     StageShards();
-    CommitDueGroup(final);
+    while (CommitDueGroup(final)) {
+    }
 }
 
 bool HubPublisher::EnsureRepository() {
@@ -186,19 +187,22 @@ void HubPublisher::StageShards() {
     }
 }
 
-void HubPublisher::CommitDueGroup(bool final) {
-    // The group: the staged shards at the front, up to the last one that carries a snapshot
-    // (every shard of this session does; of a backlog, the last).
+bool HubPublisher::CommitDueGroup(bool final) {
+    // The group: staged shards at the front, ending at one that carries a snapshot — the last
+    // such within shards_per_commit, so that uploads running ahead of commits do not make
+    // commits bigger. Every shard of this session carries one; of a backlog left by an earlier
+    // session only the last does, so a backlog goes as one group, which CommitFiles splits into
+    // commits of at most max_files_per_commit files.
+    const auto limit = static_cast<std::size_t>(options_.shards_per_commit);
     std::size_t staged = 0;
     while (staged < pending_.size() && pending_[staged].staged) ++staged;
     std::size_t group = 0;
     for (std::size_t i = 0; i < staged; ++i) {
-        if (pending_[i].snapshot) group = i + 1;
+        if (pending_[i].snapshot && (group == 0 || i + 1 <= limit)) group = i + 1;
     }
-    if (group == 0) return;
-    const bool due = final || group >= static_cast<std::size_t>(options_.shards_per_commit) ||
-                     std::chrono::steady_clock::now() >= last_commit_ + commit_interval_;
-    if (!due) return;
+    if (group == 0) return false;
+    const bool due = final || group >= limit || std::chrono::steady_clock::now() >= last_commit_ + commit_interval_;
+    if (!due) return false;
 
     const Snapshot& snapshot = *pending_[group - 1].snapshot;
     std::vector<hub::UploadItem> derived(2);
@@ -210,7 +214,7 @@ void HubPublisher::CommitDueGroup(bool final) {
         hub::StageFiles(settings_, options_.repo, options_.revision, derived, upload_options_);
     if (!derived_staged.ok()) {
         RecordFailure(derived_staged.status());
-        return;
+        return false;
     }
     std::vector<hub::CommitOperation> operations;
     std::deque<CommittedShard> shards;
@@ -228,7 +232,7 @@ void HubPublisher::CommitDueGroup(bool final) {
                                             upload_options_, &summary);
         if (!committed.ok()) {
             RecordFailure(committed);
-            return;
+            return false;
         }
     }
     last_commit_ = std::chrono::steady_clock::now();
@@ -251,6 +255,7 @@ void HubPublisher::CommitDueGroup(bool final) {
             if (error) RecordFailure(Status::IOError(options_.output_dir + "/" + shard.file + ": cannot remove: " + error.message()));
         }
     }
+    return true;
 }
 
 void HubPublisher::RecordFailure(const Status& status) {

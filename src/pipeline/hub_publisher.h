@@ -1,7 +1,8 @@
 // HubPublisher: pushes a running job's shards to a Hub dataset repository while the job goes on.
 //
 // Each shard committed on local disk is uploaded at once (its LFS object; a few transfers at a
-// time), and uploaded shards are committed in groups — when shards_per_commit are waiting, or
+// time), and uploaded shards are committed in groups of at most shards_per_commit (a backlog
+// from an earlier session excepted: see CommitDueGroup) — when shards_per_commit are waiting, or
 // commit_interval after the last commit, and at the end — together with README.md and
 // norm_stats.json as they were right after the group's last shard, so every commit leaves a
 // dataset that loads (the card names exactly the splits the Hub holds). A README.md already on
@@ -90,11 +91,13 @@ private:
 
     void Loop();
     // One round: create the repository if needed, upload the shards not yet uploaded, commit
-    // when a group is due (always when `final`). Failures are recorded and logged, not returned.
+    // the groups that are due (all of them when `final`). Failures are recorded and logged, not
+    // returned.
     void PublishRound(bool final);
     bool EnsureRepository();
     void StageShards();
-    void CommitDueGroup(bool final);
+    // Commits the group at the front if it is due; returns whether it did (another may be due).
+    bool CommitDueGroup(bool final);
     void RecordFailure(const Status& status);
 
     hub::HubSettings settings_;
