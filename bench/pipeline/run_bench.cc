@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     auto llama = model::LlamaModel::Load(model_dir, kernels::Precision::kBf16, 4, false);
     Check(llama.status(), "model");
     ThreadPool pool(static_cast<int>(threads));
-    auto backend = kernels::MakeCpuBackend(pool);
+    auto backend = kernels::MakeCpuBackend(pool, kernels::DetectCpuKernelSet());
     model::ForwardOptions forward_options;
     forward_options.hooks = {*site};
     forward_options.max_batch = batch;

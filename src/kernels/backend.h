@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "core/thread_pool.h"
+#include "kernels/cpu_kernel_set.h"
 #include "kernels/precision.h"
 #include "kernels/weight_matrix.h"
 
@@ -68,15 +69,11 @@ public:
 // `pool` must outlive the backend.
 std::unique_ptr<Backend> MakeReferenceBackend(ThreadPool& pool);
 
-// (cpu_backend.cc) The fastest kernels this CPU runs: where the CPU has AVX512-BF16, the
-// AVX512-BF16 GEMM for bf16 matmuls and the AVX-512 attention; the reference kernels for
-// everything else. Same determinism contract;
-// results differ from the reference backend only by fp32 rounding order inside sums (and the
-// attention's polynomial exp, ~1 ulp).
-// ACTCACHE_KERNELS=reference in the environment forces the reference backend.
-std::unique_ptr<Backend> MakeCpuBackend(ThreadPool& pool);
-
-// Which kernels MakeCpuBackend picks here: "avx512bf16" or "reference".
-const char* CpuKernelsName();
+// (cpu_backend.cc) The kernels of `set` (cpu_kernel_set.h; SelectCpuKernelSet() picks the best
+// this CPU runs): its bf16 GEMM and, from avx512 up, the AVX-512 attention and element-wise
+// kernels; the reference kernels for everything else. Same determinism contract; results differ
+// from the reference backend only by fp32 rounding order inside sums (and the attention's
+// polynomial exp, ~1 ulp). REQUIRES: set <= DetectCpuKernelSet().
+std::unique_ptr<Backend> MakeCpuBackend(ThreadPool& pool, CpuKernelSet set);
 
 }  // namespace actcache::kernels

@@ -1,14 +1,12 @@
-// The CPU backend: the fastest kernels this CPU runs, the reference kernels for the rest.
+// The CPU backend: the kernels of one CpuKernelSet (cpu_kernel_set.h), the reference kernels
+// for what that set has no kernel for.
 //
-// Matmul in Precision::kBf16 goes to the AVX512-BF16 GEMM (gemm_bf16_avx512.h) when the CPU has
-// it; each weight is packed on first use and kept (weights live as long as the model, and a
-// forward pass multiplies by each of them once per batch). Attention, RMSNorm, SwiGLU and the
+// Matmul in Precision::kBf16 goes to the set's bf16 GEMM (gemm_bf16.h); each weight is packed on
+// first use and kept (weights live as long as the model, and a forward pass multiplies by each
+// of them once per batch). In the avx512 and avx512bf16 sets, attention, RMSNorm, SwiGLU and the
 // residual adds run the AVX-512 kernels of attention_avx512.h and elementwise_avx512.h (both
-// precisions); RoPE, matmuls in f32 mode, and every op on a CPU without AVX512-BF16 run the
-// reference kernels. ACTCACHE_KERNELS=reference forces the
-// reference kernels everywhere (tests and benchmarks compare the two paths that way).
-#include <cstdlib>
-#include <cstring>
+// precisions); RoPE, matmuls in f32 mode, and those ops in the avx2 set run the reference
+// kernels. The reference set is the reference backend itself.
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -16,7 +14,7 @@
 #include "kernels/attention_avx512.h"
 #include "kernels/backend.h"
 #include "kernels/elementwise_avx512.h"
-#include "kernels/gemm_bf16_avx512.h"
+#include "kernels/gemm_bf16.h"
 #include "kernels/parallel_blocks.h"
 
 namespace actcache::kernels {
@@ -28,7 +26,8 @@ constexpr std::int64_t kPanelsPerTask = 4;
 
 class CpuBackend final : public Backend {
 public:
-    explicit CpuBackend(ThreadPool& pool) : pool_(pool), reference_(MakeReferenceBackend(pool)) {}
+    CpuBackend(ThreadPool& pool, CpuKernelSet set)
+        : pool_(pool), set_(set), avx512_(set >= CpuKernelSet::kAvx512), reference_(MakeReferenceBackend(pool)) {}
 
     void Matmul(Precision precision, const float* x, std::int64_t M, std::int64_t K,
                 const WeightMatrix& w, float* y) override {
@@ -44,12 +43,16 @@ public:
         pool_.ParallelFor(tasks, [&](std::int64_t task) {
             const std::int64_t begin = task * kPanelsPerTask;
             const std::int64_t end = begin + kPanelsPerTask < packed.panels ? begin + kPanelsPerTask : packed.panels;
-            GemmBf16Avx512(x_bits_.data(), M, packed, begin, end, y);
+            GemmBf16(set_, x_bits_.data(), M, packed, begin, end, y);
         });
     }
 
     void RmsNorm(Precision precision, const float* x, std::int64_t M, std::int64_t D,
                  const float* w, float eps, float* y) override {
+        if (!avx512_) {
+            reference_->RmsNorm(precision, x, M, D, w, eps, y);
+            return;
+        }
         ForBlocks(pool_, M, kRowBlock, [&](std::int64_t m0, std::int64_t m1) {
             RmsNormAvx512(precision, x + m0 * D, m1 - m0, D, w, eps, y + m0 * D);
         });
@@ -61,7 +64,7 @@ public:
     void Attention(Precision precision, const float* q, const float* k, const float* v,
                    std::int64_t B, std::int64_t T, std::int64_t H, std::int64_t Hkv,
                    std::int64_t Dh, float scale, float* out) override {
-        if (!AttentionAvx512Supports(Dh) || H % Hkv != 0) {
+        if (!avx512_ || !AttentionAvx512Supports(Dh) || H % Hkv != 0) {
             reference_->Attention(precision, q, k, v, B, T, H, Hkv, Dh, scale, out);
             return;
         }
@@ -76,12 +79,20 @@ public:
     }
     void SiluMul(Precision precision, const float* g, const float* u, std::int64_t n,
                  float* y) override {
+        if (!avx512_) {
+            reference_->SiluMul(precision, g, u, n, y);
+            return;
+        }
         ForBlocks(pool_, n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
             SiluMulAvx512(precision, g + i0, u + i0, i1 - i0, y + i0);
         });
     }
     void Add(Precision precision, const float* a, const float* b, std::int64_t n,
              float* y) override {
+        if (!avx512_) {
+            reference_->Add(precision, a, b, n, y);
+            return;
+        }
         ForBlocks(pool_, n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
             AddAvx512(precision, a + i0, b + i0, i1 - i0, y + i0);
         });
@@ -103,6 +114,8 @@ private:
     }
 
     ThreadPool& pool_;
+    const CpuKernelSet set_;
+    const bool avx512_;  // the AVX-512 attention and element-wise kernels run
     std::unique_ptr<Backend> reference_;
     std::unordered_map<const void*, PackedBf16Weight> packed_;
     std::vector<std::uint16_t> x_bits_;  // scratch: the input rows as bf16
@@ -110,15 +123,10 @@ private:
 
 }  // namespace
 
-const char* CpuKernelsName() {
-    const char* forced = std::getenv("ACTCACHE_KERNELS");
-    if (forced != nullptr && std::strcmp(forced, "reference") == 0) return "reference";
-    return CpuHasAvx512Bf16() ? "avx512bf16" : "reference";
-}
-
-std::unique_ptr<Backend> MakeCpuBackend(ThreadPool& pool) {
-    if (std::strcmp(CpuKernelsName(), "reference") == 0) return MakeReferenceBackend(pool);
-    return std::make_unique<CpuBackend>(pool);
+std::unique_ptr<Backend> MakeCpuBackend(ThreadPool& pool, CpuKernelSet set) {
+    ACT_CHECK(set <= DetectCpuKernelSet());
+    if (set == CpuKernelSet::kReference) return MakeReferenceBackend(pool);
+    return std::make_unique<CpuBackend>(pool, set);
 }
 
 }  // namespace actcache::kernels

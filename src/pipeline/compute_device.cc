@@ -26,9 +26,10 @@ private:
     std::unique_ptr<model::LlamaForward> forward_;
 };
 
-ResolvedDevice Cpu(int threads) {
-    return {ComputeDevice::kCpu, std::string("cpu (") + kernels::CpuKernelsName() + " kernels, " +
-                                     std::to_string(threads) + (threads == 1 ? " thread)" : " threads)")};
+Result<ResolvedDevice> Cpu(int threads) {
+    ACT_ASSIGN_OR_RETURN(const kernels::CpuKernelSet set, kernels::SelectCpuKernelSet());
+    return ResolvedDevice{ComputeDevice::kCpu, "cpu (" + std::string(kernels::CpuKernelSetName(set)) + " kernels, " +
+                                                   std::to_string(threads) + (threads == 1 ? " thread)" : " threads)")};
 }
 
 }  // namespace
@@ -56,7 +57,8 @@ Result<ResolvedDevice> ResolveComputeDevice(const std::string& requested, kernel
 Result<std::unique_ptr<model::ForwardEngine>> CreateForwardEngine(ComputeDevice device, const model::LlamaModel& model,
                                                                   model::ForwardOptions options, ThreadPool& pool) {
     if (device == ComputeDevice::kCuda) return cuda::CreateCudaForward(model, std::move(options), pool);
-    std::unique_ptr<kernels::Backend> backend = kernels::MakeCpuBackend(pool);
+    ACT_ASSIGN_OR_RETURN(const kernels::CpuKernelSet set, kernels::SelectCpuKernelSet());
+    std::unique_ptr<kernels::Backend> backend = kernels::MakeCpuBackend(pool, set);
     ACT_ASSIGN_OR_RETURN(std::unique_ptr<model::LlamaForward> forward,
                          model::LlamaForward::Create(model, *backend, std::move(options)));
     return std::unique_ptr<model::ForwardEngine>(new CpuForwardEngine(std::move(backend), std::move(forward)));

@@ -1,6 +1,6 @@
 // The AVX-512 attention of the CPU backend against float64 softmax attention (both precisions),
 // and its determinism: a sequence's bits do not depend on the batch it is in or the thread count.
-// Skipped on a CPU without AVX512-BF16 (the CPU backend then is the reference backend).
+// Skipped on a CPU without AVX-512 (the CPU backend then runs the reference attention).
 #include "kernels/attention_avx512.h"
 
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include "core/bf16.h"
 #include "kernels/backend.h"
 #include "kernels/bf16_test_values.h"
-#include "kernels/gemm_bf16_avx512.h"
+#include "kernels/cpu_kernel_set.h"
 
 namespace actcache::kernels {
 namespace {
@@ -19,13 +19,13 @@ namespace {
 class AttentionAvx512Test : public ::testing::Test {
 protected:
     void SetUp() override {
-        if (!CpuHasAvx512Bf16()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+        if (DetectCpuKernelSet() < CpuKernelSet::kAvx512) GTEST_SKIP() << "this CPU has no AVX-512";
     }
     static std::vector<float> Cpu(Precision precision, int threads, const float* q, const float* k, const float* v,
                                   std::int64_t B, std::int64_t T, std::int64_t H, std::int64_t Hkv, std::int64_t Dh,
                                   float scale) {
         ThreadPool pool(threads);
-        auto backend = MakeCpuBackend(pool);
+        auto backend = MakeCpuBackend(pool, CpuKernelSet::kAvx512);
         std::vector<float> out(static_cast<std::size_t>(B * T * H * Dh));
         backend->Attention(precision, q, k, v, B, T, H, Hkv, Dh, scale, out.data());
         return out;

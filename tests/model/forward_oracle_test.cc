@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/random.h"
+#include "kernels/cpu_kernel_set.h"
 #include "support/temp_dir.h"
 
 namespace actcache {
@@ -56,19 +57,27 @@ int RunOracle(const testing::TempDir& dir, const std::string& model, const std::
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// Each test runs on both kernel paths of the CPU backend: the one this CPU selects (the fast
-// AVX512-BF16 kernels where present) and the scalar reference forced by ACTCACHE_KERNELS.
-class ForwardOracleTest : public ::testing::TestWithParam<const char*> {
+// Each test runs on every kernel set of the CPU backend (kernels/cpu_kernel_set.h) that this CPU
+// executes, forced by ACTCACHE_KERNELS: avx512bf16, avx512, avx2 and the scalar reference.
+class ForwardOracleTest : public ::testing::TestWithParam<kernels::CpuKernelSet> {
 protected:
     void SetUp() override {
+        if (GetParam() > kernels::DetectCpuKernelSet()) {
+            GTEST_SKIP() << "this CPU cannot run " << kernels::CpuKernelSetName(GetParam());
+        }
         ASSERT_TRUE(TorchAvailable())
             << "PyTorch missing: scripts/setup.sh installs Debian's python3-torch";
-        if (std::string(GetParam()) == "reference") setenv("ACTCACHE_KERNELS", "reference", 1);
+        setenv("ACTCACHE_KERNELS", std::string(kernels::CpuKernelSetName(GetParam())).c_str(), 1);
     }
     void TearDown() override { unsetenv("ACTCACHE_KERNELS"); }
 };
 
-INSTANTIATE_TEST_SUITE_P(Kernels, ForwardOracleTest, ::testing::Values("selected", "reference"));
+INSTANTIATE_TEST_SUITE_P(Kernels, ForwardOracleTest,
+                         ::testing::Values(kernels::CpuKernelSet::kAvx512Bf16, kernels::CpuKernelSet::kAvx512,
+                                           kernels::CpuKernelSet::kAvx2, kernels::CpuKernelSet::kReference),
+                         [](const ::testing::TestParamInfo<kernels::CpuKernelSet>& set) {
+                             return std::string(kernels::CpuKernelSetName(set.param));
+                         });
 
 // GQA (4 query heads on 2 kv heads), llama3 RoPE scaling with original context 256, four
 // layers, T = 1024 so that positions reach every RoPE band.

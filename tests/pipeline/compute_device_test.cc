@@ -1,11 +1,15 @@
-// --device resolution: what `auto` picks, and the one-line refusals of `cuda` where it cannot
-// run (no CUDA in the build, no device, f32).
+// --device resolution: what `auto` picks, the CPU's kernel set (ACTCACHE_KERNELS), and the
+// one-line refusals of `cuda` where it cannot run (no CUDA in the build, no device, f32).
 #include "pipeline/compute_device.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "cuda/cuda_forward.h"
+#include "kernels/cpu_kernel_set.h"
 
 namespace actcache::pipeline {
 namespace {
@@ -19,6 +23,22 @@ TEST(ComputeDevice, CpuIsAlwaysAvailable) {
     EXPECT_EQ(device->device, ComputeDevice::kCpu);
     EXPECT_THAT(device->description, StartsWith("cpu ("));
     EXPECT_THAT(device->description, HasSubstr("2 threads"));
+}
+
+TEST(ComputeDevice, CpuNamesItsKernelSetAndRefusesABadOverride) {
+    setenv("ACTCACHE_KERNELS", "reference", 1);
+    auto forced = ResolveComputeDevice("cpu", kernels::Precision::kBf16, 1);
+    setenv("ACTCACHE_KERNELS", "avx9", 1);
+    auto unknown = ResolveComputeDevice("cpu", kernels::Precision::kBf16, 1);
+    unsetenv("ACTCACHE_KERNELS");
+    ASSERT_TRUE(forced.ok());
+    EXPECT_EQ(forced->description, "cpu (reference kernels, 1 thread)");
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_THAT(unknown.status().message(), StartsWith("ACTCACHE_KERNELS='avx9'"));
+    auto detected = ResolveComputeDevice("cpu", kernels::Precision::kBf16, 1);
+    ASSERT_TRUE(detected.ok());
+    EXPECT_THAT(detected->description,
+                HasSubstr(std::string(kernels::CpuKernelSetName(kernels::DetectCpuKernelSet())) + " kernels"));
 }
 
 TEST(ComputeDevice, AutoPicksTheGpuOnlyWhenOneIsUsableAndThePrecisionIsBf16) {
