@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/attention_avx512.h"
+#include "kernels/attention_bf16_avx512.h"
 #include "kernels/backend.h"
 #include "kernels/elementwise_avx512.h"
 #include "kernels/gemm_bf16.h"
@@ -70,8 +71,15 @@ public:
         }
         // One task per (sequence, kv head): its query heads reuse the transposed keys.
         const std::int64_t group = H / Hkv;
+        const bool bf16_pairs = set_ == CpuKernelSet::kAvx512Bf16 && precision == Precision::kBf16;
         pool_.ParallelFor(B * Hkv, [&](std::int64_t task) {
             const std::int64_t b = task / Hkv, h_kv = task % Hkv;
+            if (bf16_pairs) {
+                AttentionBf16Avx512(q + b * T * H * Dh, k + b * T * Hkv * Dh + h_kv * Dh,
+                                    v + b * T * Hkv * Dh + h_kv * Dh, T, H, Hkv, Dh, h_kv * group,
+                                    (h_kv + 1) * group, scale, out + b * T * H * Dh);
+                return;
+            }
             AttentionAvx512(precision, q + b * T * H * Dh, k + b * T * Hkv * Dh + h_kv * Dh,
                             v + b * T * Hkv * Dh + h_kv * Dh, T, H, Hkv, Dh, h_kv * group, (h_kv + 1) * group,
                             scale, out + b * T * H * Dh);

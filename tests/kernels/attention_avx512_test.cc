@@ -1,11 +1,13 @@
-// The AVX-512 attention of the CPU backend against float64 softmax attention (both precisions),
-// and its determinism: a sequence's bits do not depend on the batch it is in or the thread count.
-// Skipped on a CPU without AVX-512 (the CPU backend then runs the reference attention).
+// The AVX-512 attention kernels of the CPU backend — fp32 FMA (avx512 set; also kF32 in every
+// set) and bf16 pairs (avx512bf16 set, kBf16) — against float64 softmax attention (both
+// precisions), and their determinism: a sequence's bits do not depend on the batch it is in or
+// the thread count. A set this CPU cannot execute is skipped.
 #include "kernels/attention_avx512.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "core/bf16.h"
@@ -16,24 +18,29 @@
 namespace actcache::kernels {
 namespace {
 
-class AttentionAvx512Test : public ::testing::Test {
+class AttentionAvx512Test : public ::testing::TestWithParam<CpuKernelSet> {
 protected:
     void SetUp() override {
-        if (DetectCpuKernelSet() < CpuKernelSet::kAvx512) GTEST_SKIP() << "this CPU has no AVX-512";
+        if (GetParam() > DetectCpuKernelSet()) GTEST_SKIP() << "this CPU cannot run " << CpuKernelSetName(GetParam());
     }
     static std::vector<float> Cpu(Precision precision, int threads, const float* q, const float* k, const float* v,
                                   std::int64_t B, std::int64_t T, std::int64_t H, std::int64_t Hkv, std::int64_t Dh,
                                   float scale) {
         ThreadPool pool(threads);
-        auto backend = MakeCpuBackend(pool, CpuKernelSet::kAvx512);
+        auto backend = MakeCpuBackend(pool, GetParam());
         std::vector<float> out(static_cast<std::size_t>(B * T * H * Dh));
         backend->Attention(precision, q, k, v, B, T, H, Hkv, Dh, scale, out.data());
         return out;
     }
 };
 
+INSTANTIATE_TEST_SUITE_P(Sets, AttentionAvx512Test, ::testing::Values(CpuKernelSet::kAvx512, CpuKernelSet::kAvx512Bf16),
+                         [](const ::testing::TestParamInfo<CpuKernelSet>& set) {
+                             return std::string(CpuKernelSetName(set.param));
+                         });
+
 // 2 kv heads, 4 query heads (GQA groups of 2), Dh 32, T = 53 (a partial block of 16 keys).
-TEST_F(AttentionAvx512Test, MatchesFloat64Softmax) {
+TEST_P(AttentionAvx512Test, MatchesFloat64Softmax) {
     const std::int64_t T = 53, H = 4, Hkv = 2, Dh = 32;
     const float scale = 1.0f / std::sqrt(static_cast<float>(Dh));
     const auto q = RandomBf16Values(T * H * Dh, 6, 2.0);
@@ -69,7 +76,7 @@ TEST_F(AttentionAvx512Test, MatchesFloat64Softmax) {
     }
 }
 
-TEST_F(AttentionAvx512Test, SequencesDoNotDependOnBatchOrThreads) {
+TEST_P(AttentionAvx512Test, SequencesDoNotDependOnBatchOrThreads) {
     const std::int64_t B = 3, T = 37, H = 8, Hkv = 2, Dh = 64;
     const auto q = RandomBf16Values(B * T * H * Dh, 9);
     const auto kv = RandomBf16Values(B * T * Hkv * Dh, 10);
