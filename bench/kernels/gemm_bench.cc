@@ -74,6 +74,7 @@ void BM_Matmul(benchmark::State& state) {
 BENCHMARK(BM_Matmul)
     ->ArgNames({"shape", "M", "threads", "set"})
     ->ArgsProduct({{0, 1, 2, 3}, {512}, {1, 2}, {3}})
+    ->ArgsProduct({{0, 2}, {8192}, {1, 2}, {3}})
     ->ArgsProduct({{0, 2}, {512}, {1, 2}, {1, 2}})
     ->ArgsProduct({{0, 2}, {64}, {1, 2}, {0}})
     ->Unit(benchmark::kMillisecond)

@@ -21,8 +21,9 @@
 namespace actcache::kernels {
 namespace {
 
-// Panels (64 columns each) per task: 4 panels of a K = 2048 weight are 1 MB of packed bf16,
-// about one core's L2, reused by every row.
+// Panels (64 columns each) per task: each block of x the task loads serves 4 panels
+// (gemm_bf16_blocking.h), and the smallest weights (k/v, 8 panels) still give both threads of a
+// 2-core machine a task. 8 measured slower (one task for k/v).
 constexpr std::int64_t kPanelsPerTask = 4;
 
 class CpuBackend final : public Backend {
