@@ -5,8 +5,8 @@
 // first use and kept (weights live as long as the model, and a forward pass multiplies by each
 // of them once per batch). In the avx512 and avx512bf16 sets, attention, RMSNorm, SwiGLU and the
 // residual adds run the AVX-512 kernels of attention_avx512.h and elementwise_avx512.h (both
-// precisions); RoPE, matmuls in f32 mode, and those ops in the avx2 set run the reference
-// kernels. The reference set is the reference backend itself.
+// precisions), and so does RoPE; matmuls in f32 mode, and those ops in the avx2 set run the
+// reference kernels. The reference set is the reference backend itself.
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -40,7 +40,10 @@ public:
         ACT_CHECK(w.cols == K);
         const PackedBf16Weight& packed = Packed(w);
         x_bits_.resize(static_cast<std::size_t>(M * 2 * packed.k_pairs));
-        PackBf16Rows(x, M, K, x_bits_.data());
+        const std::int64_t x_stride = 2 * packed.k_pairs;
+        ForBlocks(pool_, M, kPackRowBlock, [&](std::int64_t m0, std::int64_t m1) {
+            PackBf16Rows(set_, x + m0 * K, m1 - m0, K, x_bits_.data() + m0 * x_stride);
+        });
         const std::int64_t tasks = (packed.panels + kPanelsPerTask - 1) / kPanelsPerTask;
         pool_.ParallelFor(tasks, [&](std::int64_t task) {
             const std::int64_t begin = task * kPanelsPerTask;
@@ -61,7 +64,18 @@ public:
     }
     void Rope(Precision precision, float* x, std::int64_t B, std::int64_t T, std::int64_t n_heads,
               std::int64_t Dh, const float* cos, const float* sin) override {
-        reference_->Rope(precision, x, B, T, n_heads, Dh, cos, sin);
+        if (!avx512_ || Dh % 2 != 0) {
+            reference_->Rope(precision, x, B, T, n_heads, Dh, cos, sin);
+            return;
+        }
+        // Blocks of positions within one sequence: row m of a block is position t0 + m.
+        const std::int64_t blocks_per_sequence = (T + kRowBlock - 1) / kRowBlock;
+        pool_.ParallelFor(B * blocks_per_sequence, [&](std::int64_t task) {
+            const std::int64_t b = task / blocks_per_sequence;
+            const std::int64_t t0 = (task % blocks_per_sequence) * kRowBlock;
+            const std::int64_t t1 = T - t0 < kRowBlock ? T : t0 + kRowBlock;
+            RopeAvx512(precision, x + (b * T + t0) * n_heads * Dh, t1 - t0, n_heads, Dh, cos + t0 * Dh, sin + t0 * Dh);
+        });
     }
     void Attention(Precision precision, const float* q, const float* k, const float* v,
                    std::int64_t B, std::int64_t T, std::int64_t H, std::int64_t Hkv,
@@ -112,6 +126,7 @@ private:
     // arithmetic does not depend on how many there are.
     static constexpr std::int64_t kRowBlock = 16;
     static constexpr std::int64_t kElementBlock = 1 << 16;
+    static constexpr std::int64_t kPackRowBlock = 256;  // rows per task when packing a GEMM's input
 
     // The packed copy of `w`, made on first use. Keyed by the weight's address: a model's
     // weights do not move while a backend uses them.

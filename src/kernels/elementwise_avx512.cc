@@ -39,6 +39,33 @@ ACT_AVX512F void RmsNormAvx512(Precision precision, const float* x, std::int64_t
     }
 }
 
+ACT_AVX512F void RopeAvx512(Precision precision, float* x, std::int64_t M, std::int64_t n_heads, std::int64_t Dh,
+                            const float* cos, const float* sin) {
+    const std::int64_t half = Dh / 2;
+    for (std::int64_t m = 0; m < M; ++m) {
+        const float* cos_m = cos + m * Dh;
+        const float* sin_m = sin + m * Dh;
+        for (std::int64_t h = 0; h < n_heads; ++h) {
+            float* x_h = x + (m * n_heads + h) * Dh;
+            // x'[j] = R(R(x[j]·cos[j]) − R(x[j+half]·sin[j])),
+            // x'[j+half] = R(R(x[j+half]·cos[j+half]) + R(x[j]·sin[j+half])), both halves read first.
+            for (std::int64_t j = 0; j < half; j += 16) {
+                const __mmask16 mask = TailMask(half - j);
+                const __m512 first = _mm512_maskz_loadu_ps(mask, x_h + j);
+                const __m512 second = _mm512_maskz_loadu_ps(mask, x_h + half + j);
+                const __m512 first_cos = Round(precision, _mm512_mul_ps(first, _mm512_maskz_loadu_ps(mask, cos_m + j)));
+                const __m512 second_sin = Round(precision, _mm512_mul_ps(second, _mm512_maskz_loadu_ps(mask, sin_m + j)));
+                const __m512 second_cos =
+                    Round(precision, _mm512_mul_ps(second, _mm512_maskz_loadu_ps(mask, cos_m + half + j)));
+                const __m512 first_sin =
+                    Round(precision, _mm512_mul_ps(first, _mm512_maskz_loadu_ps(mask, sin_m + half + j)));
+                _mm512_mask_storeu_ps(x_h + j, mask, Round(precision, _mm512_sub_ps(first_cos, second_sin)));
+                _mm512_mask_storeu_ps(x_h + half + j, mask, Round(precision, _mm512_add_ps(second_cos, first_sin)));
+            }
+        }
+    }
+}
+
 ACT_AVX512F void SiluMulAvx512(Precision precision, const float* g, const float* u, std::int64_t n, float* y) {
     const __m512 one = _mm512_set1_ps(1.0f);
     for (std::int64_t i = 0; i < n; i += 16) {

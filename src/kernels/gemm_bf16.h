@@ -41,9 +41,10 @@ struct PackedBf16Weight {
 // REQUIRES: w.type == WeightType::kBf16.
 PackedBf16Weight PackBf16Weight(const WeightMatrix& w);
 
-// Rows of x as bf16 bit patterns, K padded to even: x_bits [M][2·k_pairs]. REQUIRES: every
-// x value is bf16-representable (true of every activation in Precision::kBf16).
-void PackBf16Rows(const float* x, std::int64_t M, std::int64_t K, std::uint16_t* x_bits);
+// Rows of x as bf16 bit patterns, K padded to even: x_bits [M][2·k_pairs], with AVX-512 from the
+// avx512 set up. REQUIRES: every x value is bf16-representable (true of every activation in
+// Precision::kBf16); DetectCpuKernelSet() >= set.
+void PackBf16Rows(CpuKernelSet set, const float* x, std::int64_t M, std::int64_t K, std::uint16_t* x_bits);
 
 // y[m][n] for panels [panel_begin, panel_end) (columns 64·panel_begin .. min(N, 64·panel_end)),
 // all M rows; y has row stride N. REQUIRES: set is not kReference and DetectCpuKernelSet() >= set.

@@ -14,10 +14,9 @@
 // except the one inline `vdpbf16ps` of Bf16DotPairs, which runs only where the CPU has it. The
 // file is otherwise compiled for the baseline ISA, so nothing here leaks AVX-512 into a CPU
 // without it.
-#include <immintrin.h>
-
 #include <cstring>
 
+#include "kernels/avx512_math.h"  // also: GCC 12's intrinsic-header warnings, silenced
 #include "kernels/gemm_bf16.h"
 #include "kernels/gemm_bf16_blocking.h"
 
@@ -58,11 +57,9 @@ struct WidenedFmaPairs {
     };
     using Input = Weight;  // one row's pair, each half in every lane
 
-    // bf16 → fp32 is the bf16 bits in the high half of the fp32 word. (The zero-masked shift with
-    // every lane selected is the plain shift; GCC 12 warns about _mm512_slli_epi32's undefined
-    // pass-through operand.)
+    // bf16 → fp32 is the bf16 bits in the high half of the fp32 word.
     ACT_AVX512 static Weight Widen(__m512i pairs) {
-        return {_mm512_castsi512_ps(_mm512_maskz_slli_epi32(static_cast<__mmask16>(0xFFFF), pairs, 16)),
+        return {_mm512_castsi512_ps(_mm512_slli_epi32(pairs, 16)),
                 _mm512_castsi512_ps(_mm512_and_si512(pairs, _mm512_set1_epi32(static_cast<std::int32_t>(0xFFFF0000u))))};
     }
     ACT_AVX512 static Weight Load(const std::uint16_t* pairs) { return Widen(_mm512_loadu_si512(pairs)); }

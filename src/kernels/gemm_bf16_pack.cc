@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "kernels/avx512_math.h"
 #include "kernels/gemm_bf16.h"
 
 namespace actcache::kernels {
@@ -35,14 +36,34 @@ PackedBf16Weight PackBf16Weight(const WeightMatrix& w) {
     return packed;
 }
 
-void PackBf16Rows(const float* x, std::int64_t M, std::int64_t K, std::uint16_t* x_bits) {
+namespace {
+
+// Elements [k, K) of one row: the high half of each fp32 word (exact: x is bf16).
+void PackRowTail(const float* x_row, std::int64_t k, std::int64_t K, std::uint16_t* bits_row) {
+    for (; k < K; ++k) {
+        std::uint32_t bits;
+        std::memcpy(&bits, x_row + k, 4);
+        bits_row[k] = static_cast<std::uint16_t>(bits >> 16);
+    }
+}
+
+// The first K − K % 16 elements of one row, 16 at a time.
+ACT_AVX512F void PackRowAvx512(const float* x_row, std::int64_t K, std::uint16_t* bits_row) {
+    for (std::int64_t k = 0; k + 16 <= K; k += 16) {
+        const __m512i high = _mm512_srli_epi32(_mm512_loadu_si512(x_row + k), 16);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(bits_row + k), _mm512_cvtepi32_epi16(high));
+    }
+}
+
+}  // namespace
+
+void PackBf16Rows(CpuKernelSet set, const float* x, std::int64_t M, std::int64_t K, std::uint16_t* x_bits) {
     const std::int64_t stride = 2 * ((K + 1) / 2);
+    const bool avx512 = set >= CpuKernelSet::kAvx512;
+    const std::int64_t vector_part = avx512 ? K - K % 16 : 0;
     for (std::int64_t m = 0; m < M; ++m) {
-        for (std::int64_t k = 0; k < K; ++k) {
-            std::uint32_t bits;
-            std::memcpy(&bits, x + m * K + k, 4);
-            x_bits[m * stride + k] = static_cast<std::uint16_t>(bits >> 16);  // exact: x is bf16
-        }
+        if (avx512) PackRowAvx512(x + m * K, K, x_bits + m * stride);
+        PackRowTail(x + m * K, vector_part, K, x_bits + m * stride);
         if (stride != K) x_bits[m * stride + K] = 0;
     }
 }

@@ -1,5 +1,5 @@
-// The AVX-512 element-wise kernels against the reference kernels: the residual add and the bf16
-// rounding bit for bit (special values included), RMSNorm and SwiGLU within the difference
+// The AVX-512 element-wise kernels against the reference kernels: the residual add, RoPE and the
+// bf16 rounding bit for bit (special values included), RMSNorm and SwiGLU within the difference
 // their fp32 summation order and exp may make (one bf16 ulp, rarely). Skipped without AVX-512.
 #include "kernels/elementwise_avx512.h"
 
@@ -63,6 +63,23 @@ TEST_F(ElementwiseAvx512Test, AddIsTheReferenceBitForBit) {
         AddAvx512(precision, a.data(), b.data(), n, ours.data());
         AddReference(precision, a.data(), b.data(), n, reference.data());
         EXPECT_EQ(ours, reference);
+    }
+}
+
+// RoPE has no sum: the same products and roundings in the same order. Dh = 64 fills whole
+// vectors, Dh = 16 and 40 end in partial ones (halves of 8 and 20).
+TEST_F(ElementwiseAvx512Test, RopeIsTheReferenceBitForBit) {
+    const std::int64_t M = 9, n_heads = 3;
+    for (std::int64_t Dh : {64, 16, 40}) {
+        const auto x = RandomBf16Values(M * n_heads * Dh, 7, 2.0);
+        const auto cos = RandomBf16Values(M * Dh, 8, 0.7), sin = RandomBf16Values(M * Dh, 9, 0.7);
+        for (Precision precision : {Precision::kBf16, Precision::kF32}) {
+            std::vector<float> ours = x, reference = x;
+            RopeAvx512(precision, ours.data(), M, n_heads, Dh, cos.data(), sin.data());
+            RopeReference(precision, reference.data(), M, n_heads, Dh, cos.data(), sin.data());
+            EXPECT_EQ(ours, reference) << "Dh " << Dh;
+            EXPECT_NE(ours, x);
+        }
     }
 }
 
