@@ -117,9 +117,10 @@ struct Bf16Kernel {
 
 }  // namespace
 
-void AttentionBf16Avx512(const float* q, const float* k, const float* v, std::int64_t T, std::int64_t H,
-                         std::int64_t Hkv, std::int64_t Dh, std::int64_t h_begin, std::int64_t h_end, float scale,
-                         float* out) {
+void AttentionBf16Avx512(Precision precision, const float* q, const float* k, const float* v, std::int64_t T,
+                         std::int64_t H, std::int64_t Hkv, std::int64_t Dh, std::int64_t h_begin, std::int64_t h_end,
+                         float scale, float* out) {
+    ACT_CHECK(precision == Precision::kBf16);
     const std::int64_t T_padded = (T + kKeys - 1) / kKeys * kKeys;
     // One cache line more than T_padded, so that the rows read for one key block do not all
     // map to the same L1 set.

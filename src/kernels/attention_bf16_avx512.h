@@ -16,11 +16,13 @@
 
 #include <cstdint>
 
+#include "kernels/precision.h"
+
 namespace actcache::kernels {
 
-// One sequence and one kv head, as AttentionAvx512 in Precision::kBf16. REQUIRES: the CPU runs
-// the avx512bf16 kernel set, AttentionAvx512Supports(Dh).
-void AttentionBf16Avx512(const float* q, const float* k, const float* v, std::int64_t T, std::int64_t H,
+// One sequence and one kv head, as AttentionAvx512. REQUIRES: precision == Precision::kBf16, the
+// CPU runs the avx512bf16 kernel set, AttentionAvx512Supports(Dh).
+void AttentionBf16Avx512(Precision precision, const float* q, const float* k, const float* v, std::int64_t T, std::int64_t H,
                          std::int64_t Hkv, std::int64_t Dh, std::int64_t h_begin, std::int64_t h_end, float scale,
                          float* out);
 

@@ -5,6 +5,8 @@
 
 #include <immintrin.h>
 
+#include "kernels/exp_polynomial.h"
+
 #define ACT_AVX512F __attribute__((target("avx512f")))
 
 // GCC 12's own intrinsic headers trip -W(maybe-)uninitialized in the files that use them (their
@@ -17,22 +19,15 @@
 
 namespace actcache::kernels {
 
-// e^x, ~1 ulp over the whole range (x = n·ln2 + r with |r| ≤ ln2/2, ln2 split in two so that
-// n·ln2_hi is exact; e^r by its Taylor series to r⁷, truncation < 3e-9 relative; times 2ⁿ with
-// scalef, which overflows to +inf and underflows through the denormals to 0 as expf does).
+// e^x, ~1 ulp over the whole range (exp_polynomial.h; times 2ⁿ with scalef, which overflows to
+// +inf and underflows through the denormals to 0 as expf does).
 ACT_AVX512F inline __m512 ExpAvx512(__m512 x) {
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+    using namespace exp_polynomial;
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2E)),
                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);  // ln2_hi: 11 bits
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);      // ln2_lo
-    __m512 p = _mm512_set1_ps(1.0f / 5040);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    const __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Lo), _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Hi), x));
+    __m512 p = _mm512_set1_ps(kTaylor[0]);
+    for (int i = 1; i < kTerms; ++i) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kTaylor[i]));
     return _mm512_scalef_ps(p, n);
 }
 

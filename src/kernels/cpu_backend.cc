@@ -4,13 +4,15 @@
 // Matmul in Precision::kBf16 goes to the set's bf16 GEMM (gemm_bf16.h); each weight is packed on
 // first use and kept (weights live as long as the model, and a forward pass multiplies by each
 // of them once per batch). In the avx512 and avx512bf16 sets, attention, RMSNorm, SwiGLU and the
-// residual adds run the AVX-512 kernels of attention_avx512.h and elementwise_avx512.h (both
-// precisions), and so does RoPE; matmuls in f32 mode, and those ops in the avx2 set run the
+// residual adds run the AVX-512 kernels of attention_avx512.h (attention_bf16_avx512.h for bf16
+// in avx512bf16) and elementwise_avx512.h (both precisions), and so does RoPE; the avx2 set runs
+// attention_avx2.h. Matmuls in f32 mode, and the element-wise ops in the avx2 set, run the
 // reference kernels. The reference set is the reference backend itself.
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
+#include "kernels/attention_avx2.h"
 #include "kernels/attention_avx512.h"
 #include "kernels/attention_bf16_avx512.h"
 #include "kernels/backend.h"
@@ -80,24 +82,17 @@ public:
     void Attention(Precision precision, const float* q, const float* k, const float* v,
                    std::int64_t B, std::int64_t T, std::int64_t H, std::int64_t Hkv,
                    std::int64_t Dh, float scale, float* out) override {
-        if (!avx512_ || !AttentionAvx512Supports(Dh) || H % Hkv != 0) {
+        const AttentionKernel kernel = AttentionKernelFor(precision, H, Hkv, Dh);
+        if (kernel == nullptr) {
             reference_->Attention(precision, q, k, v, B, T, H, Hkv, Dh, scale, out);
             return;
         }
         // One task per (sequence, kv head): its query heads reuse the transposed keys.
         const std::int64_t group = H / Hkv;
-        const bool bf16_pairs = set_ == CpuKernelSet::kAvx512Bf16 && precision == Precision::kBf16;
         pool_.ParallelFor(B * Hkv, [&](std::int64_t task) {
             const std::int64_t b = task / Hkv, h_kv = task % Hkv;
-            if (bf16_pairs) {
-                AttentionBf16Avx512(q + b * T * H * Dh, k + b * T * Hkv * Dh + h_kv * Dh,
-                                    v + b * T * Hkv * Dh + h_kv * Dh, T, H, Hkv, Dh, h_kv * group,
-                                    (h_kv + 1) * group, scale, out + b * T * H * Dh);
-                return;
-            }
-            AttentionAvx512(precision, q + b * T * H * Dh, k + b * T * Hkv * Dh + h_kv * Dh,
-                            v + b * T * Hkv * Dh + h_kv * Dh, T, H, Hkv, Dh, h_kv * group, (h_kv + 1) * group,
-                            scale, out + b * T * H * Dh);
+            kernel(precision, q + b * T * H * Dh, k + b * T * Hkv * Dh + h_kv * Dh, v + b * T * Hkv * Dh + h_kv * Dh, T,
+                   H, Hkv, Dh, h_kv * group, (h_kv + 1) * group, scale, out + b * T * H * Dh);
         });
     }
     void SiluMul(Precision precision, const float* g, const float* u, std::int64_t n,
@@ -122,6 +117,20 @@ public:
     }
 
 private:
+    // One sequence and kv head of attention (the signature of AttentionAvx512 and its siblings).
+    using AttentionKernel = void (*)(Precision, const float*, const float*, const float*, std::int64_t,
+                                     std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, float,
+                                     float*);
+
+    // The set's attention kernel for these shapes, or null for the reference.
+    AttentionKernel AttentionKernelFor(Precision precision, std::int64_t H, std::int64_t Hkv, std::int64_t Dh) const {
+        if (H % Hkv != 0 || !AttentionAvx512Supports(Dh) || !AttentionAvx2Supports(Dh)) return nullptr;
+        if (set_ == CpuKernelSet::kAvx512Bf16 && precision == Precision::kBf16) return AttentionBf16Avx512;
+        if (avx512_) return AttentionAvx512;
+        if (set_ == CpuKernelSet::kAvx2) return AttentionAvx2;
+        return nullptr;
+    }
+
     // Rows per task for RMSNorm, elements per task for the element-wise ops: blocks whose
     // arithmetic does not depend on how many there are.
     static constexpr std::int64_t kRowBlock = 16;

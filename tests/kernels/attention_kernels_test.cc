@@ -1,9 +1,7 @@
-// The AVX-512 attention kernels of the CPU backend — fp32 FMA (avx512 set; also kF32 in every
-// set) and bf16 pairs (avx512bf16 set, kBf16) — against float64 softmax attention (both
-// precisions), and their determinism: a sequence's bits do not depend on the batch it is in or
-// the thread count. A set this CPU cannot execute is skipped.
-#include "kernels/attention_avx512.h"
-
+// The attention kernels of the CPU backend — AVX2 fp32 FMA (avx2 set), AVX-512 fp32 FMA (avx512
+// set; kF32 in avx512bf16) and bf16 pairs (avx512bf16 set, kBf16) — against float64 softmax
+// attention (both precisions), and their determinism: a sequence's bits do not depend on the
+// batch it is in or the thread count. A set this CPU cannot execute is skipped.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,7 +16,7 @@
 namespace actcache::kernels {
 namespace {
 
-class AttentionAvx512Test : public ::testing::TestWithParam<CpuKernelSet> {
+class AttentionKernelsTest : public ::testing::TestWithParam<CpuKernelSet> {
 protected:
     void SetUp() override {
         if (GetParam() > DetectCpuKernelSet()) GTEST_SKIP() << "this CPU cannot run " << CpuKernelSetName(GetParam());
@@ -34,13 +32,13 @@ protected:
     }
 };
 
-INSTANTIATE_TEST_SUITE_P(Sets, AttentionAvx512Test, ::testing::Values(CpuKernelSet::kAvx512, CpuKernelSet::kAvx512Bf16),
+INSTANTIATE_TEST_SUITE_P(Sets, AttentionKernelsTest, ::testing::Values(CpuKernelSet::kAvx2, CpuKernelSet::kAvx512, CpuKernelSet::kAvx512Bf16),
                          [](const ::testing::TestParamInfo<CpuKernelSet>& set) {
                              return std::string(CpuKernelSetName(set.param));
                          });
 
 // 2 kv heads, 4 query heads (GQA groups of 2), Dh 32, T = 53 (a partial block of 16 keys).
-TEST_P(AttentionAvx512Test, MatchesFloat64Softmax) {
+TEST_P(AttentionKernelsTest, MatchesFloat64Softmax) {
     const std::int64_t T = 53, H = 4, Hkv = 2, Dh = 32;
     const float scale = 1.0f / std::sqrt(static_cast<float>(Dh));
     const auto q = RandomBf16Values(T * H * Dh, 6, 2.0);
@@ -76,7 +74,7 @@ TEST_P(AttentionAvx512Test, MatchesFloat64Softmax) {
     }
 }
 
-TEST_P(AttentionAvx512Test, SequencesDoNotDependOnBatchOrThreads) {
+TEST_P(AttentionKernelsTest, SequencesDoNotDependOnBatchOrThreads) {
     const std::int64_t B = 3, T = 37, H = 8, Hkv = 2, Dh = 64;
     const auto q = RandomBf16Values(B * T * H * Dh, 9);
     const auto kv = RandomBf16Values(B * T * Hkv * Dh, 10);
