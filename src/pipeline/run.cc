@@ -360,6 +360,9 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     });
     RunCounters counters;
     counters.rows = sink.rows();
+    // Rows this session may still write under --max-tokens (-1: no limit). The reader stops once
+    // its windows hold that many, so that no batch is computed only to be dropped.
+    const std::int64_t rows_wanted = options.max_tokens >= 0 ? std::max<std::int64_t>(options.max_tokens - sink.rows(), 0) : -1;
     counters.shards = sink.shards();
     StopSignal stop;
     BoundedQueue<WindowBatch> batches(2);
@@ -406,6 +409,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
         corpus::WindowReader windows(documents, *tokenizer, tokenizer->bos_id(), tokenizer->eos_id(),
                                      window_options, tokenizer_pool.get());
         WindowBatch batch;
+        std::int64_t rows_in_windows = 0;  // rows the windows read so far will give (as stage 2 keeps them)
         auto flush = [&] {
             if (batch.windows.empty()) return true;
             const bool pushed = batches.Push(std::move(batch));
@@ -433,8 +437,17 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
             if (!batch.windows.empty() && batch.windows.front().tokens.size() != window.tokens.size()) {
                 if (!flush()) break;
             }
+            for (std::size_t j = 0; j < window.tokens.size(); ++j) {
+                const bool kept = !special[static_cast<std::size_t>(window.tokens[j])] &&
+                                  resume_after < RowOrigin{window.doc_id, window.ordinal, static_cast<std::int64_t>(j)};
+                rows_in_windows += kept ? 1 : 0;
+            }
             batch.windows.push_back(std::move(window));
             if (static_cast<std::int64_t>(batch.windows.size()) == options.batch && !flush()) break;
+            if (rows_wanted >= 0 && rows_in_windows >= rows_wanted) {
+                flush();  // the writer stops at exactly --max-tokens rows
+                break;
+            }
         }
         if (ended) {
             flush();

@@ -5,6 +5,7 @@
 // (tests/oracles/read_arrow_stream.mjs), and `actcache forward` (itself tested against PyTorch)
 // for activation values.
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -276,9 +277,19 @@ TEST_F(RunEndToEnd, LimitsHarvestAPrefixAndCanBeRaised) {
     EXPECT_TRUE(testing::ReadFile(ShardPaths(parallel).front()) ==
                 reference.at("data/" + fs::path(ShardPaths(parallel).front()).filename().string()));
 
-    // --max-tokens: exactly that many rows, the reference's first ones.
+    // --max-tokens: exactly that many rows, the reference's first ones, and no batch computed
+    // beyond the windows that hold them (the reader stops there: fewer than 500 + one batch of
+    // 4 × 32 tokens go through the model).
     const std::string tokens = dir_->File("max-tokens");
-    ASSERT_EQ(RunActcache(Args(tokens, {"--max-tokens", "500"})).exit_code, 0);
+    testing::CommandResult limited = RunActcache(Args(tokens, {"--max-tokens", "500"}));
+    ASSERT_EQ(limited.exit_code, 0);
+    long long forward_tokens = 0;
+    ASSERT_EQ(std::sscanf(limited.stdout_text.substr(limited.stdout_text.find("this session: ")).c_str(),
+                          "this session: %lld tokens through the model", &forward_tokens),
+              1)
+        << limited.stdout_text;
+    EXPECT_GE(forward_tokens, 500);
+    EXPECT_LT(forward_tokens, 500 + 4 * 32);
     const std::string rows = DumpRows(tokens);
     EXPECT_EQ(std::count(rows.begin(), rows.end(), '\n'), 500);
     EXPECT_TRUE(DumpRows(reference_).starts_with(rows));
