@@ -11,19 +11,6 @@ namespace {
 
 constexpr std::int64_t kKeys = 8;  // keys per ymm of scores
 
-ACT_AVX2 inline float ReduceMax(__m256 v) {
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
-}
-
-// Lanes summed pairwise: ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)).
-ACT_AVX2 inline float ReduceAdd(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
-
 // The keys of block `block` that row t sees (j ≤ t), as a lane mask of all-ones lanes.
 ACT_AVX2 inline __m256 VisibleKeys(std::int64_t t, std::int64_t block) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);

@@ -1,5 +1,5 @@
-// AVX2 building blocks of the avx2 kernel set: exp and the bf16 rounding of 8 fp32 lanes, the
-// 8-lane counterparts of avx512_math.h. Every function carries its own target attribute
+// AVX2 building blocks of the avx2 kernel set: exp, horizontal max and sum, and the bf16
+// rounding of 8 fp32 lanes, the 8-lane counterparts of avx512_math.h. Every function carries its own target attribute
 // (ACT_AVX2): files including this header compile for the baseline ISA and call these only
 // where the CPU runs the avx2 set.
 #pragma once
@@ -34,6 +34,20 @@ ACT_AVX2 inline __m256 ExpAvx2(__m256 x) {
     const __m256 scale_low = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n_low, bias), 23));
     const __m256 scale_high = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n_high, bias), 23));
     return _mm256_mul_ps(_mm256_mul_ps(p, scale_low), scale_high);
+}
+
+// The largest lane (NaN-free input).
+ACT_AVX2 inline float ReduceMax(__m256 v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+}
+
+// Lanes summed pairwise: ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)).
+ACT_AVX2 inline float ReduceAdd(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 
 // Each lane rounded to bf16 and back, exactly as RoundToBf16 (core/bf16.h): round to nearest

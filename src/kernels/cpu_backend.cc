@@ -6,8 +6,8 @@
 // of them once per batch). In the avx512 and avx512bf16 sets, attention, RMSNorm, SwiGLU and the
 // residual adds run the AVX-512 kernels of attention_avx512.h (attention_bf16_avx512.h for bf16
 // in avx512bf16) and elementwise_avx512.h (both precisions), and so does RoPE; the avx2 set runs
-// attention_avx2.h. Matmuls in f32 mode, and the element-wise ops in the avx2 set, run the
-// reference kernels. The reference set is the reference backend itself.
+// attention_avx2.h and elementwise_avx2.h. Matmuls in f32 mode run the reference kernels. The
+// reference set is the reference backend itself.
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +16,7 @@
 #include "kernels/attention_avx512.h"
 #include "kernels/attention_bf16_avx512.h"
 #include "kernels/backend.h"
+#include "kernels/elementwise_avx2.h"
 #include "kernels/elementwise_avx512.h"
 #include "kernels/gemm_bf16.h"
 #include "kernels/parallel_blocks.h"
@@ -31,7 +32,12 @@ constexpr std::int64_t kPanelsPerTask = 4;
 class CpuBackend final : public Backend {
 public:
     CpuBackend(ThreadPool& pool, CpuKernelSet set)
-        : pool_(pool), set_(set), avx512_(set >= CpuKernelSet::kAvx512), reference_(MakeReferenceBackend(pool)) {}
+        : pool_(pool),
+          set_(set),
+          avx512_(set >= CpuKernelSet::kAvx512),
+          rows_(avx512_ ? RowKernels{RmsNormAvx512, RopeAvx512, SiluMulAvx512, AddAvx512}
+                        : RowKernels{RmsNormAvx2, RopeAvx2, SiluMulAvx2, AddAvx2}),
+          reference_(MakeReferenceBackend(pool)) {}
 
     void Matmul(Precision precision, const float* x, std::int64_t M, std::int64_t K,
                 const WeightMatrix& w, float* y) override {
@@ -56,17 +62,13 @@ public:
 
     void RmsNorm(Precision precision, const float* x, std::int64_t M, std::int64_t D,
                  const float* w, float eps, float* y) override {
-        if (!avx512_) {
-            reference_->RmsNorm(precision, x, M, D, w, eps, y);
-            return;
-        }
         ForBlocks(pool_, M, kRowBlock, [&](std::int64_t m0, std::int64_t m1) {
-            RmsNormAvx512(precision, x + m0 * D, m1 - m0, D, w, eps, y + m0 * D);
+            rows_.rms_norm(precision, x + m0 * D, m1 - m0, D, w, eps, y + m0 * D);
         });
     }
     void Rope(Precision precision, float* x, std::int64_t B, std::int64_t T, std::int64_t n_heads,
               std::int64_t Dh, const float* cos, const float* sin) override {
-        if (!avx512_ || Dh % 2 != 0) {
+        if (Dh % 2 != 0) {
             reference_->Rope(precision, x, B, T, n_heads, Dh, cos, sin);
             return;
         }
@@ -76,7 +78,7 @@ public:
             const std::int64_t b = task / blocks_per_sequence;
             const std::int64_t t0 = (task % blocks_per_sequence) * kRowBlock;
             const std::int64_t t1 = T - t0 < kRowBlock ? T : t0 + kRowBlock;
-            RopeAvx512(precision, x + (b * T + t0) * n_heads * Dh, t1 - t0, n_heads, Dh, cos + t0 * Dh, sin + t0 * Dh);
+            rows_.rope(precision, x + (b * T + t0) * n_heads * Dh, t1 - t0, n_heads, Dh, cos + t0 * Dh, sin + t0 * Dh);
         });
     }
     void Attention(Precision precision, const float* q, const float* k, const float* v,
@@ -97,26 +99,26 @@ public:
     }
     void SiluMul(Precision precision, const float* g, const float* u, std::int64_t n,
                  float* y) override {
-        if (!avx512_) {
-            reference_->SiluMul(precision, g, u, n, y);
-            return;
-        }
         ForBlocks(pool_, n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
-            SiluMulAvx512(precision, g + i0, u + i0, i1 - i0, y + i0);
+            rows_.silu_mul(precision, g + i0, u + i0, i1 - i0, y + i0);
         });
     }
     void Add(Precision precision, const float* a, const float* b, std::int64_t n,
              float* y) override {
-        if (!avx512_) {
-            reference_->Add(precision, a, b, n, y);
-            return;
-        }
         ForBlocks(pool_, n, kElementBlock, [&](std::int64_t i0, std::int64_t i1) {
-            AddAvx512(precision, a + i0, b + i0, i1 - i0, y + i0);
+            rows_.add(precision, a + i0, b + i0, i1 - i0, y + i0);
         });
     }
 
 private:
+    // The set's row-wise and element-wise kernels (elementwise_avx512.h or elementwise_avx2.h).
+    struct RowKernels {
+        decltype(&RmsNormAvx512) rms_norm;
+        decltype(&RopeAvx512) rope;
+        decltype(&SiluMulAvx512) silu_mul;
+        decltype(&AddAvx512) add;
+    };
+
     // One sequence and kv head of attention (the signature of AttentionAvx512 and its siblings).
     using AttentionKernel = void (*)(Precision, const float*, const float*, const float*, std::int64_t,
                                      std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, float,
@@ -148,7 +150,8 @@ private:
 
     ThreadPool& pool_;
     const CpuKernelSet set_;
-    const bool avx512_;  // the AVX-512 attention and element-wise kernels run
+    const bool avx512_;  // the AVX-512 attention and element-wise kernels run (else the AVX2 ones)
+    const RowKernels rows_;
     std::unique_ptr<Backend> reference_;
     std::unordered_map<const void*, PackedBf16Weight> packed_;
     std::vector<std::uint16_t> x_bits_;  // scratch: the input rows as bf16
