@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace actcache {
@@ -44,6 +45,23 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
 
 MappedFile::~MappedFile() {
     if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_bytes_);
+}
+
+bool MappedFile::Contains(std::span<const std::byte> range) const {
+    if (data_ == nullptr || range.empty()) return false;
+    const auto begin = reinterpret_cast<std::uintptr_t>(data_);
+    const auto first = reinterpret_cast<std::uintptr_t>(range.data());
+    return first >= begin && first - begin <= size_bytes_ && range.size() <= size_bytes_ - (first - begin);
+}
+
+void MappedFile::ReleasePages(std::span<const std::byte> range) const {
+    ACT_CHECK(Contains(range));
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto first = reinterpret_cast<std::uintptr_t>(range.data());
+    const std::uintptr_t begin = (first + page - 1) / page * page;  // whole pages only: the
+    const std::uintptr_t end = (first + range.size()) / page * page;  // edges may hold other data
+    // MADV_DONTNEED on a file mapping unmaps the pages; their contents come back from the file.
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 void MappedFile::AdviseSequential() const {

@@ -29,6 +29,14 @@ public:
     // Hints the kernel that `bytes()` will be read from start to end (more read-ahead).
     void AdviseSequential() const;
 
+    // Whether `range` lies inside bytes().
+    bool Contains(std::span<const std::byte> range) const;
+    // Drops the whole pages inside `range` from this process's resident memory. The bytes stay
+    // readable: the mapping is a read-only view of the file, so a later read faults them back
+    // in from the page cache or the disk. For data a caller has copied and will not read again.
+    // REQUIRES: Contains(range).
+    void ReleasePages(std::span<const std::byte> range) const;
+
 private:
     MappedFile(std::string path, const std::byte* data, std::size_t size_bytes)
         : path_(std::move(path)), data_(data), size_bytes_(size_bytes) {}

@@ -63,6 +63,15 @@ public:
     // Residual add: y = R(a + b). a, b, y [n] (y may alias a or b).
     virtual void Add(Precision precision, const float* a, const float* b, std::int64_t n,
                      float* y) = 0;
+
+    // Readies Matmul for `w` in `precision` ahead of the first call (the CPU backend packs it
+    // now). Returns whether Matmul will never read w's memory again — its owner may then release
+    // it. The default: nothing to do, and w is read at every call.
+    virtual bool PrepareWeight(Precision precision, const WeightMatrix& w) {
+        (void)precision;
+        (void)w;
+        return false;
+    }
 };
 
 // The scalar reference kernels: plain loops in the obvious order, spread over `pool` by rows.

@@ -60,6 +60,13 @@ public:
         });
     }
 
+    // bf16 weights are packed (else on first use); f32-mode weights are read in place.
+    bool PrepareWeight(Precision precision, const WeightMatrix& w) override {
+        if (precision != Precision::kBf16 || w.type != WeightType::kBf16) return false;
+        Packed(w);
+        return true;
+    }
+
     void RmsNorm(Precision precision, const float* x, std::int64_t M, std::int64_t D,
                  const float* w, float eps, float* y) override {
         ForBlocks(pool_, M, kRowBlock, [&](std::int64_t m0, std::int64_t m1) {

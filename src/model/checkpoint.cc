@@ -122,6 +122,12 @@ Result<std::unique_ptr<Checkpoint>> Checkpoint::Open(const std::string& model_di
     return checkpoint;
 }
 
+void Checkpoint::ReleasePages(std::span<const std::byte> bytes) const {
+    for (const std::unique_ptr<SafetensorsFile>& file : files_) {
+        if (file->mapping().Contains(bytes)) file->mapping().ReleasePages(bytes);
+    }
+}
+
 const TensorView* Checkpoint::Find(std::string_view name) const {
     auto it = by_name_.find(name);
     return it == by_name_.end() ? nullptr : it->second;

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,10 @@ public:
     // Every tensor, in file order (shard by shard).
     std::vector<const TensorView*> tensors() const;
     const std::string& model_dir() const { return model_dir_; }
+
+    // Drops the pages of `bytes` from resident memory if they belong to one of the mapped shard
+    // files (MappedFile::ReleasePages: they stay readable); does nothing for other memory.
+    void ReleasePages(std::span<const std::byte> bytes) const;
 
     ~Checkpoint();
 

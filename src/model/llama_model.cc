@@ -66,6 +66,12 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(const std::string& model_di
     return model;
 }
 
+void LlamaModel::ReleaseMappedPages(const kernels::WeightMatrix& w) const {
+    const std::size_t element_bytes = w.type == kernels::WeightType::kBf16 ? 2 : 4;
+    checkpoint_->ReleasePages(std::span<const std::byte>(static_cast<const std::byte*>(w.data),
+                                                         static_cast<std::size_t>(w.rows * w.cols) * element_bytes));
+}
+
 Result<kernels::WeightMatrix> LlamaModel::Matrix(const std::string& name) {
     ACT_ASSIGN_OR_RETURN(TensorView tensor, checkpoint_->Get(name));
     kernels::WeightMatrix matrix{.data = tensor.bytes.data(),

@@ -47,6 +47,11 @@ public:
     // REQUIRES: Load with final_norm = true.
     const std::vector<float>& final_norm() const { return final_norm_; }
 
+    // Drops the memory-mapped pages of `w` (one of this model's weights) from resident memory
+    // (Checkpoint::ReleasePages), for a backend that has copied it into its own layout and will
+    // not read it here again; the bytes stay readable. A converted copy is left alone.
+    void ReleaseMappedPages(const kernels::WeightMatrix& w) const;
+
     // Writes embedding row `token` (R(·)-rounded in kBf16) to out[0..D).
     // REQUIRES: 0 <= token < vocab_size.
     void EmbeddingRow(std::int64_t token, float* out) const;

@@ -56,6 +56,8 @@ public:
     const std::map<std::string, std::string>& metadata() const { return layout_.metadata; }
     // nullptr when there is no tensor called `name`.
     const TensorView* Find(std::string_view name) const;
+    // The memory map of the file (MappedFile::ReleasePages and Contains).
+    const MappedFile& mapping() const { return *file_; }
 
 private:
     SafetensorsFile(std::unique_ptr<MappedFile> file, SafetensorsLayout layout);

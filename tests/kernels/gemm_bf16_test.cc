@@ -134,6 +134,24 @@ TEST_P(GemmBf16Test, RowsDoNotDependOnBatchOrThreads) {
     }
 }
 
+// PrepareWeight packs ahead of the first Matmul (same results), and tells its caller the weight's
+// memory is no longer read only where that is true: bf16 weights in bf16 mode.
+TEST_P(GemmBf16Test, PreparedWeightsGiveTheSameResults) {
+    const std::int64_t M = 5, K = 64, N = 70;
+    const auto x = RandomBf16Values(M * K, 11);
+    const auto w_bits = ToBits(RandomBf16Values(N * K, 12, 0.1));
+    const WeightMatrix w{w_bits.data(), WeightType::kBf16, N, K};
+    const std::vector<float> unprepared = Cpu(1, x, M, K, w);
+    ThreadPool pool(1);
+    auto backend = MakeCpuBackend(pool, GetParam());
+    EXPECT_FALSE(backend->PrepareWeight(Precision::kF32, w));
+    EXPECT_TRUE(backend->PrepareWeight(Precision::kBf16, w));
+    std::vector<float> prepared(static_cast<std::size_t>(M * N));
+    backend->Matmul(Precision::kBf16, x.data(), M, K, w, prepared.data());
+    EXPECT_EQ(prepared, unprepared);
+    EXPECT_FALSE(MakeReferenceBackend(pool)->PrepareWeight(Precision::kBf16, w));
+}
+
 class SelectCpuKernelSetTest : public ::testing::Test {
 protected:
     void TearDown() override { unsetenv("ACTCACHE_KERNELS"); }
