@@ -14,7 +14,9 @@ speed does not depend on their values.
 FLOPs per token (for GFLOP/s and % of peak): 2 per weight of every matmul run (q, k, v, o, gate,
 up, down of each layer; the lm_head for the seed), plus causal attention 4·H·Dh·(T+1)/2 per layer
 (QKᵀ and P·V over the visible half). Peak: the bf16 GEMM rate of the 2048 → 8192 shape measured by
-bench/kernels/gemm_bench in the same run with the same thread count.
+bench/kernels/gemm_bench in the same run with the same thread count, with the fastest kernel set
+this CPU runs. The kernel rows: each GEMM shape of the layer (gemm_bench, M = 512) and the
+attention at T = seq_len (bench/kernels/attention_bench), same set and threads.
 
   /usr/bin/python3 bench/model/forward_throughput.py [--seq-len 1024] [--threads 1,2]
       [--windows 4] [--peer-windows 1] [--build build] [--data bench-data]
@@ -35,15 +37,19 @@ HOOK_LAYER = 8
 
 
 def run_measured(command):
-    """Runs `command`; returns (stdout, its peak RSS in MiB)."""
+    """Runs `command`; returns (stdout, its peak RSS in MiB).
+
+    The RSS comes from GNU time (`%M`), not from wait4 here: a child forked from this process
+    counts this process's resident pages (PyTorch and its weights, after the first peer) until
+    it execs, which wait4's ru_maxrss would report as the child's peak."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(process.pid, 0)
+        process = subprocess.run(["/usr/bin/time", "-f", "%M"] + command, stdout=out, stderr=err, text=True)
         out.seek(0)
         err.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            sys.exit("failed: %s\n%s" % (" ".join(command), err.read()))
-        return out.read(), usage.ru_maxrss / 1024
+        errors = err.read()
+        if process.returncode != 0:
+            sys.exit("failed: %s\n%s" % (" ".join(command), errors))
+        return out.read(), int(errors.strip().splitlines()[-1]) / 1024
 
 
 def flops_per_token(cfg, layers, seq_len, lm_head):
@@ -57,12 +63,33 @@ def flops_per_token(cfg, layers, seq_len, lm_head):
     return total
 
 
-def gemm_peak(build, threads):
-    out = subprocess.run([os.path.join(build, "bench/kernels/gemm_bench"),
-                          "--benchmark_filter=shape:2/M:512/threads:%d/reference:0" % threads,
+def kernel_rates(build, program, benchmark_filter):
+    """{label: GFLOP/s} of the google-benchmark `program`'s cases that match and ran here."""
+    out = subprocess.run([os.path.join(build, "bench/kernels", program), "--benchmark_filter=" + benchmark_filter,
                           "--benchmark_format=json", "--benchmark_min_time=0.5"],
                          check=True, capture_output=True, text=True).stdout
-    return json.loads(out)["benchmarks"][0]["GFLOP/s"]
+    return {b["label"]: b["GFLOP/s"] for b in json.loads(out)["benchmarks"] if not b.get("error_occurred")}
+
+
+def best_set_rates(rates):
+    """The fastest kernel set's rate for each shape: labels are "<set> <shape>"."""
+    best = {}
+    for label, rate in rates.items():
+        kernel_set, shape = label.split(" ", 1)
+        if rate > best.get(shape, (0, ""))[0]:
+            best[shape] = (rate, kernel_set)
+    return best
+
+
+def gemm_rates(build, threads):
+    """{shape: (GFLOP/s, kernel set)} of the four 1B GEMM shapes at M = 512, best set this CPU runs."""
+    return best_set_rates(kernel_rates(build, "gemm_bench", "M:512/threads:%d/set:[123]" % threads))
+
+
+def attention_rate(build, threads, seq_len):
+    """(GFLOP/s, kernel set) of causal GQA attention at the 1B shape and T = seq_len, or None."""
+    rates = best_set_rates(kernel_rates(build, "attention_bench", "T:%d/threads:%d/set:[123]" % (seq_len, threads)))
+    return next(iter(rates.values()), None)
 
 
 def ours(build, model, corpus, seq_len, windows, threads):
@@ -176,7 +203,9 @@ def main():
     print("| threads | what | tokens/s | GFLOP/s | % of bf16 GEMM peak | vs torch seed | peak RSS |")
     print("|---|---|---|---|---|---|---|")
     for threads in [int(t) for t in args.threads.split(",")]:
-        peak = gemm_peak(args.build, threads)
+        gemms = gemm_rates(args.build, threads)
+        peak = gemms["K=2048 N=8192"][0]
+        attention = attention_rate(args.build, threads, args.seq_len)
         forward_rate, end_to_end_rate, rss = ours(args.build, model, corpus, args.seq_len, args.windows, threads)
         rows = [("actcache forward", forward_rate, through_8, "%.0f MiB" % rss),
                 ("actcache run, end to end", end_to_end_rate, through_8, "")]
@@ -186,7 +215,14 @@ def main():
             rows.append(("torch stopped after layer 8",
                          torch_peer(model, cfg, args.seq_len, args.peer_windows, threads, HOOK_LAYER), through_8, ""))
         seed_rate = rows[2][1] if not args.no_peers else None
-        print("| %d | bf16 GEMM peak (gemm_bench, 2048→8192) | | %.0f | 100%% | | |" % (threads, peak))
+        print("| %d | bf16 GEMM peak (gemm_bench, 2048→8192, %s) | | %.0f | 100%% | | |" % (
+            threads, gemms["K=2048 N=8192"][1], peak))
+        for shape, (rate, kernel_set) in sorted(gemms.items()):
+            if shape != "K=2048 N=8192":
+                print("| %d | bf16 GEMM %s (%s) | | %.0f | %.0f%% | | |" % (threads, shape, kernel_set, rate, 100 * rate / peak))
+        if attention:
+            print("| %d | attention T=%d, H 32 on 8, Dh 64 (attention_bench, %s) | | %.0f | %.0f%% | | |" % (
+                threads, args.seq_len, attention[1], attention[0], 100 * attention[0] / peak))
         for name, rate, flops, memory in rows:
             gflops = rate * flops / 1e9
             print("| %d | %s | %.1f | %.0f | %.0f%% | %s | %s |" % (
