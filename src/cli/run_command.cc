@@ -189,6 +189,10 @@ Subcommand AddRunCommand(CLI::App& parent) {
     app->add_option("--shard-size", run.shard_size, "Rows per shard; one split per shard (seed: SHARD_SIZE)")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
         ->capture_default_str();
+    app->add_option("--shards-per-folder", run.shards_per_folder,
+                    "Parquet shards in data/, then in each sub-folder data/FFFFF-LLLLL/ for larger runs "
+                    "(the Hub takes < 10,000 entries per folder); 1..9000")
+        ->capture_default_str();
     app->add_option("--output", run.output, "Output folder, laid out as a Hub dataset repo")
         ->capture_default_str();
     app->add_option("--format", run.format,

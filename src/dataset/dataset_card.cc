@@ -26,8 +26,14 @@ struct ConfigInfo {
     std::string name;
     std::vector<std::pair<std::string, std::int64_t>> splits;  // name, num_examples
     std::int64_t download_size = 0;
-    std::vector<std::pair<std::string, std::string>> data_files;  // split, path pattern
+    std::vector<std::pair<std::string, std::vector<std::string>>> data_files;  // split, path patterns
 };
+
+// "data" for "data/train_00003-00000-of-00001.parquet"; "." for a file at the top.
+std::string FolderOf(const std::string& file) {
+    const std::size_t slash = file.rfind('/');
+    return slash == std::string::npos ? "." : file.substr(0, slash);
+}
 
 }  // namespace
 
@@ -44,16 +50,22 @@ std::string BuildCardYaml(const CardOptions& options) {
     std::vector<ConfigInfo> configs;
     ConfigInfo by_shard{"default", {}, 0, {}};
     std::int64_t total_rows = 0, total_download = 0;
+    std::vector<std::string> all_patterns;  // one per folder, in shard order
     for (const ShardInfo& shard : options.shards) {
+        const std::string folder = FolderOf(shard.file);
         by_shard.splits.emplace_back(shard.split, shard.num_examples);
-        by_shard.data_files.emplace_back(shard.split, options.data_dir + "/" + shard.split + "-*");
+        by_shard.data_files.emplace_back(shard.split, std::vector<std::string>{folder + "/" + shard.split + "-*"});
+        const std::string all_pattern = folder + "/train_*";
+        if (std::find(all_patterns.begin(), all_patterns.end(), all_pattern) == all_patterns.end()) {
+            all_patterns.push_back(all_pattern);
+        }
         total_rows += shard.num_examples;
         total_download += shard.file_bytes;
     }
     by_shard.download_size = total_download;
+    if (all_patterns.empty()) all_patterns.push_back("data/train_*");  // a card before any shard
     if (options.all_config) {
-        configs.push_back(ConfigInfo{"all", {{"train", total_rows}}, total_download,
-                                     {{"train", options.data_dir + "/train_*"}}});
+        configs.push_back(ConfigInfo{"all", {{"train", total_rows}}, total_download, {{"train", all_patterns}}});
     }
     configs.push_back(std::move(by_shard));
     std::sort(configs.begin(), configs.end(),
@@ -85,8 +97,14 @@ std::string BuildCardYaml(const CardOptions& options) {
     yaml += "configs:\n";
     for (const ConfigInfo& config : configs) {
         yaml += "- config_name: " + config.name + "\n  data_files:\n";
-        for (const auto& [split, path] : config.data_files) {
-            yaml += "  - split: " + split + "\n    path: " + path + "\n";
+        for (const auto& [split, patterns] : config.data_files) {
+            yaml += "  - split: " + split + "\n    path:";
+            if (patterns.size() == 1) {
+                yaml += " " + patterns.front() + "\n";
+            } else {
+                for (const std::string& pattern : patterns) yaml += "\n    - " + pattern;
+                yaml += "\n";
+            }
         }
     }
     return yaml;

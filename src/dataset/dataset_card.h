@@ -5,6 +5,10 @@
 // what load_dataset(repo, split="train_00003") reads), and "all", one split "train" over every
 // shard, so load_dataset(repo, "all", split="train", streaming=True) reads everything.
 //
+// data_files patterns come from each shard's folder: "data/train_00003-*" per split, and for
+// "all" "data/train_*" — or, when the shards lie in several folders (a fanned-out data/,
+// pipeline/shard_layout.h), a list with one "FOLDER/train_*" per folder.
+//
 // A save_to_disk output (one folder per shard) gets the body alone: its configs would name
 // Parquet files that do not exist, and load_from_disk reads no card.
 #pragma once
@@ -20,6 +24,7 @@ namespace actcache::dataset {
 
 struct ShardInfo {
     std::string split;              // "train_00000"
+    std::string file;               // relative to the card: "data/train_00000-00000-of-00001.parquet"
     std::int64_t num_examples = 0;  // rows
     std::int64_t file_bytes = 0;    // Parquet file size (download_size)
 };
@@ -32,7 +37,6 @@ struct CardOptions {
     CardLayout layout = CardLayout::kHub;
     std::vector<ActivationColumn> columns = {ActivationColumn{}};
     std::vector<ShardInfo> shards;
-    std::string data_dir = "data";
     bool all_config = true;
     // Facts for the body's table, in order: ("Model", "meta-llama/Llama-3.2-1B"), ...
     std::vector<std::pair<std::string, std::string>> facts;

@@ -19,6 +19,7 @@
 #include "pipeline/norm_stats_check.h"
 #include "pipeline/text_format.h"
 #include "pipeline/push_state.h"
+#include "pipeline/shard_layout.h"
 #include "pipeline/save_to_disk_inspection.h"
 #include "tokenizer/tokenizer.h"
 
@@ -122,13 +123,12 @@ Result<InspectResult> InspectDataset(const std::string& dir, const InspectOption
     if (!card.ok()) return Status::NotFound(dir + ": no dataset card (README.md): is this an actcache dataset?");
     const std::map<std::string, std::int64_t> card_counts = CardSplitCounts(*card);
 
-    std::vector<std::string> shard_files;
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(dir + "/data", error)) {
-        const std::string name = entry.path().filename().string();
-        if (name.starts_with("train_") && name.ends_with(".parquet")) shard_files.push_back(name);
+    std::vector<ShardFileEntry> shard_files;
+    if (Result<std::vector<ShardFileEntry>> found = FindParquetShards(dir); found.ok()) {
+        shard_files = std::move(*found);
+    } else if (found.status().code() != StatusCode::kNotFound) {
+        return found.status();
     }
-    std::sort(shard_files.begin(), shard_files.end());
 
     std::optional<RunManifest> manifest;
     if (Result<RunManifest> loaded = LoadManifest(ManifestPath(dir)); loaded.ok()) {
@@ -181,7 +181,7 @@ Result<InspectResult> InspectDataset(const std::string& dir, const InspectOption
         return text.ok() ? Quoted(*text) : "?";
     };
 
-    const std::string shown_split = options.split.empty() ? shard_files.front().substr(0, 11) : options.split;
+    const std::string shown_split = options.split.empty() ? SplitName(shard_files.front().index) : options.split;
     Checks checks;
     std::string rows_section, counts_section;
     std::int64_t shown_rows = 0, total_rows = 0, special_rows = 0, order_violations = 0, position_violations = 0, width_violations = 0;
@@ -197,9 +197,8 @@ Result<InspectResult> InspectDataset(const std::string& dir, const InspectOption
     std::int64_t expected_width = -1;
 
     for (std::size_t s = 0; s < shard_files.size(); ++s) {
-        const std::string& name = shard_files[s];
-        const std::string split = name.substr(0, name.find('-'));
-        const std::string path = dir + "/data/" + name;
+        const std::string split = SplitName(shard_files[s].index);
+        const std::string path = dir + "/" + shard_files[s].path;
         ACT_ASSIGN_OR_RETURN(auto reader, dataset::ParquetReader::Open(path));
         ACT_ASSIGN_OR_RETURN(const int doc_column, reader->FindColumn("doc_id"));
         ACT_ASSIGN_OR_RETURN(const int pos_column, reader->FindColumn("tok_pos"));
@@ -231,6 +230,9 @@ Result<InspectResult> InspectDataset(const std::string& dir, const InspectOption
             if (committed == nullptr) {
                 files_agree = false;
                 manifest_note = "  not in manifest";
+            } else if (committed->file != shard_files[s].path) {
+                files_agree = false;
+                manifest_note = "  the manifest has it at " + committed->file;
             } else {
                 counts_agree = counts_agree && committed->rows == reader->num_rows();
                 ACT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));

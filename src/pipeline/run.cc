@@ -24,6 +24,7 @@
 #include "pipeline/compute_device.h"
 #include "pipeline/model_source.h"
 #include "pipeline/progress.h"
+#include "pipeline/shard_layout.h"
 #include "pipeline/shard_sink.h"
 #include "tokenizer/tokenizer.h"
 
@@ -93,28 +94,44 @@ JsonValue LimitsJson(const RunOptions& options) {
 
 // Files a killed run may have left that the manifest does not vouch for: temporary files and
 // folders of atomic writes, and shards past the last committed one (written, but not yet in the
-// manifest): Parquet files in data/, save_to_disk folders train_NNNNN/ in OUT.
+// manifest): Parquet files in data/ and its sub-folders (shard_layout.h), save_to_disk folders
+// train_NNNNN/ in OUT.
 Status RemoveUncommittedFiles(const std::string& output_dir, std::int64_t committed_shards) {
     namespace fs = std::filesystem;
+    auto remove = [](const fs::path& path) -> Status {
+        std::error_code error;
+        if (fs::remove_all(path, error) == static_cast<std::uintmax_t>(-1)) {
+            return Status::IOError(path.string() + ": cannot remove: " + error.message());
+        }
+        return Status::Ok();
+    };
+    std::vector<std::string> dirs = {output_dir, output_dir + "/.actcache", output_dir + "/data"};
     std::error_code error;
-    for (const std::string& dir : {output_dir, output_dir + "/data", output_dir + "/.actcache"}) {
+    if (fs::is_directory(output_dir + "/data", error)) {
+        for (const auto& entry : fs::directory_iterator(output_dir + "/data", error)) {
+            std::error_code type_error;
+            if (entry.is_directory(type_error)) dirs.push_back(entry.path().string());
+        }
+        if (error) return Status::IOError(output_dir + "/data: " + error.message());
+    }
+    for (const std::string& dir : dirs) {
         if (!fs::is_directory(dir, error)) continue;
         for (const auto& entry : fs::directory_iterator(dir, error)) {
             const std::string name = entry.path().filename().string();
             bool stale = name.find(".tmp-") != std::string::npos;
-            const bool parquet_shard = dir.ends_with("/data") && name.starts_with("train_") &&
-                                       name.ends_with("-00000-of-00001.parquet");
             const bool arrow_shard = dir == output_dir && name.size() == 11 && name.starts_with("train_") &&
                                      name.find_first_not_of("0123456789", 6) == std::string::npos;
-            if (parquet_shard || arrow_shard) {
-                const long index = std::strtol(name.c_str() + 6, nullptr, 10);
-                stale = stale || index >= committed_shards;
-            }
-            if (stale && fs::remove_all(entry.path(), error) == static_cast<std::uintmax_t>(-1)) {
-                return Status::IOError(entry.path().string() + ": cannot remove: " + error.message());
-            }
+            if (arrow_shard) stale = stale || std::strtol(name.c_str() + 6, nullptr, 10) >= committed_shards;
+            if (stale) ACT_RETURN_IF_ERROR(remove(entry.path()));
         }
         if (error) return Status::IOError(dir + ": " + error.message());
+    }
+    Result<std::vector<ShardFileEntry>> parquet_shards = FindParquetShards(output_dir);
+    if (!parquet_shards.ok()) {
+        return parquet_shards.status().code() == StatusCode::kNotFound ? Status::Ok() : parquet_shards.status();
+    }
+    for (const ShardFileEntry& shard : *parquet_shards) {
+        if (shard.index >= committed_shards) ACT_RETURN_IF_ERROR(remove(output_dir + "/" + shard.path));
     }
     return Status::Ok();
 }
@@ -299,6 +316,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     ShardSinkOptions sink_options;
     sink_options.output_dir = options.output;
     sink_options.shard_size = options.shard_size;
+    sink_options.shards_per_folder = options.shards_per_folder;
     // A GPU makes rows faster than one core can encode them: spread shards over the cores.
     sink_options.writer_threads = options.writer_threads >= 0 ? options.writer_threads
                                   : device.device == ComputeDevice::kCuda ? std::clamp(ThreadPool::HardwareThreads() / 2, 1, 8)

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "pipeline/shard_layout.h"
+
 namespace actcache::pipeline {
 
 const char* CompressionName(dataset::Compression compression) {
@@ -45,6 +47,10 @@ Status ValidateRunOptions(const RunOptions& options) {
     if (options.trunc_toks < 1) return Status::InvalidArgument("--trunc-toks: must be at least 1");
     if (options.batch < 1) return Status::InvalidArgument("--batch: must be at least 1");
     if (options.shard_size < 1) return Status::InvalidArgument("--shard-size: must be at least 1");
+    if (options.shards_per_folder < 1 || options.shards_per_folder > kMaxShardsPerFolder) {
+        return Status::InvalidArgument("--shards-per-folder: must be in 1.." + std::to_string(kMaxShardsPerFolder) +
+                                       " (the Hub takes fewer than 10,000 entries per folder)");
+    }
     if (options.threads < 0) return Status::InvalidArgument("--threads: must be at least 1 (or 0: all)");
     if (options.writer_threads < -1 || options.writer_threads > 256) {
         return Status::InvalidArgument("--writer-threads: must be 0 (encode on the writer stage's thread) to 256");
@@ -141,6 +147,10 @@ JsonValue OutputIdentity(const RunOptions& options, const std::vector<std::strin
     id.Set("hooks", StringArray(options.hooks));
     id.Set("columns", StringArray(columns));
     id.Set("shard_size", JsonValue::Integer(options.shard_size));
+    // Absent means the default: manifests from before the option had that layout, and resume.
+    if (options.shards_per_folder != kMaxShardsPerFolder) {
+        id.Set("shards_per_folder", JsonValue::Integer(options.shards_per_folder));
+    }
     id.Set("format", JsonValue::String(options.format));
     id.Set("compression", JsonValue::String(CompressionName(options.compression)));
     id.Set("zstd_level", JsonValue::Integer(options.zstd_level));

@@ -34,6 +34,7 @@ struct RunOptions {
     std::vector<std::string> hooks = {"model.layers.8.mlp"};
     std::vector<std::string> columns;       // one per hook; empty: see ColumnNames
     std::int64_t shard_size = 50'000;       // SHARD_SIZE rows
+    std::int64_t shards_per_folder = 9'000; // Parquet shards in data/, then per sub-folder (shard_layout.h)
     std::string format = "parquet";
     dataset::Compression compression = dataset::Compression::kZstd;
     int zstd_level = 1;

@@ -11,24 +11,11 @@
 
 namespace actcache::pipeline {
 
-std::string SplitName(std::int64_t shard_index) {
-    char name[32];
-    std::snprintf(name, sizeof name, "train_%05lld", static_cast<long long>(shard_index));
-    return name;
-}
-
-std::string ShardFileName(std::int64_t shard_index) {
-    return "data/" + SplitName(shard_index) + "-00000-of-00001.parquet";
-}
-
-std::string ArrowShardFileName(std::int64_t shard_index) {
-    return SplitName(shard_index) + "/" + dataset::kSaveToDiskDataFile;
-}
-
 namespace {
 
-std::string ShardPath(ShardFormat format, std::int64_t shard_index) {
-    return format == ShardFormat::kArrow ? ArrowShardFileName(shard_index) : ShardFileName(shard_index);
+std::string ShardPath(const ShardSinkOptions& options, std::int64_t shard_index) {
+    return options.format == ShardFormat::kArrow ? ArrowShardFileName(shard_index)
+                                                 : ShardFileName(shard_index, options.shards_per_folder);
 }
 
 // norm_stats.json: the first hook's statistics at the top level (the seed's {"tokens", "rms"}
@@ -56,7 +43,7 @@ Status RewriteDerivedFiles(const ShardSinkOptions& options, const RunManifest& m
     card.hook_sites = options.hook_sites;
     card.layout = options.format == ShardFormat::kArrow ? dataset::CardLayout::kSaveToDisk : dataset::CardLayout::kHub;
     for (const CommittedShard& shard : manifest.shards) {
-        card.shards.push_back(dataset::ShardInfo{shard.split, shard.rows, shard.bytes});
+        card.shards.push_back(dataset::ShardInfo{shard.split, shard.file, shard.rows, shard.bytes});
     }
     ACT_RETURN_IF_ERROR(WriteFileAtomically(options.output_dir + "/README.md", dataset::BuildDatasetCard(card)));
     return WriteFileAtomically(options.output_dir + "/norm_stats.json", NormStatsJson(options, manifest));
@@ -97,9 +84,16 @@ Result<std::unique_ptr<dataset::ShardFileWriter>> CreateShardWriter(const ShardS
                                               dataset::ArrowStreamOptions{options.parquet.activation_columns}));
         return std::unique_ptr<dataset::ShardFileWriter>(std::move(writer));
     }
-    ACT_RETURN_IF_ERROR(CreateDirectories(options.output_dir + "/data"));
-    ACT_ASSIGN_OR_RETURN(auto writer,
-                         dataset::ParquetShardWriter::Create(options.output_dir + "/" + ShardFileName(index), options.parquet));
+    // The first shard of a sub-folder makes its name durable before its own rename into it is
+    // (AtomicFile syncs the folder it renames in, not the folders above). Every shard past the
+    // last committed one is removed on resume, so a folder's first shard is always written here.
+    const std::string folder = options.output_dir + "/" + ShardFolder(index, options.shards_per_folder);
+    ACT_RETURN_IF_ERROR(CreateDirectories(folder));
+    if (index > 0 && index % options.shards_per_folder == 0) {
+        ACT_RETURN_IF_ERROR(SyncDirectory(options.output_dir + "/data"));
+    }
+    ACT_ASSIGN_OR_RETURN(auto writer, dataset::ParquetShardWriter::Create(
+                                          options.output_dir + "/" + ShardPath(options, index), options.parquet));
     return std::unique_ptr<dataset::ShardFileWriter>(std::move(writer));
 }
 
@@ -251,7 +245,7 @@ Result<bool> ShardSink::CommitOldest(bool wait) {
 
 Status ShardSink::Commit(Job& job) {
     ACT_CHECK(job.index == shards());
-    manifest_.shards.push_back(CommittedShard{SplitName(job.index), ShardPath(options_.format, job.index), job.rows,
+    manifest_.shards.push_back(CommittedShard{SplitName(job.index), ShardPath(options_, job.index), job.rows,
                                               job.writer->size_bytes(), job.writer->sha256()});
     manifest_.rows += job.rows;
     for (std::size_t c = 0; c < job.statistics.size(); ++c) {

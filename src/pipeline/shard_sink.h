@@ -23,10 +23,12 @@
 #include "dataset/parquet_shard_writer.h"
 #include "dataset/shard_file_writer.h"
 #include "pipeline/manifest.h"
+#include "pipeline/shard_layout.h"
 
 namespace actcache::pipeline {
 
-// kParquet: OUT/data/train_00003-00000-of-00001.parquet, the layout push_to_hub makes.
+// kParquet: OUT/data/train_00003-00000-of-00001.parquet, the layout push_to_hub makes (fanned
+// out into sub-folders of data/ for very large runs: shard_layout.h).
 // kArrow: OUT/train_00003/ as Dataset.save_to_disk makes it (the seed's local fallback).
 enum class ShardFormat { kParquet, kArrow };
 
@@ -35,17 +37,11 @@ struct ShardSinkOptions {
     std::int64_t shard_size = 50'000;
     int writer_threads = 0;  // see ShardSink
     ShardFormat format = ShardFormat::kParquet;
+    std::int64_t shards_per_folder = kMaxShardsPerFolder;  // kParquet: see shard_layout.h
     dataset::ParquetShardOptions parquet;  // its activation_columns serve both formats
     std::vector<std::string> hook_sites;  // one per activation column, for the card
     std::vector<std::pair<std::string, std::string>> card_facts;
 };
-
-// "train_00003" and "data/train_00003-00000-of-00001.parquet" (the layout push_to_hub makes).
-std::string SplitName(std::int64_t shard_index);
-std::string ShardFileName(std::int64_t shard_index);
-// "train_00003/data-00000-of-00001.arrow": the data file of a save_to_disk shard folder, the
-// name the manifest records for it (the folder is what is committed).
-std::string ArrowShardFileName(std::int64_t shard_index);
 
 // Writes README.md and norm_stats.json for the shards and statistics `manifest` records.
 Status RewriteDerivedFiles(const ShardSinkOptions& options, const RunManifest& manifest);

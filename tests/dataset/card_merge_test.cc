@@ -40,7 +40,7 @@ CardOptions Shards(int n) {
     for (int i = 0; i < n; ++i) {
         char split[16];
         std::snprintf(split, sizeof split, "train_%05d", i);
-        options.shards.push_back({split, 1000 + i, 3'000'000 + i});
+        options.shards.push_back({split, "data/" + std::string(split) + "-00000-of-00001.parquet", 1000 + i, 3'000'000 + i});
     }
     options.facts = {{"Model", "`meta-llama/Llama-3.2-1B`"}};
     return options;

@@ -13,6 +13,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// A shard in data/ itself, named as push_to_hub names it.
+ShardInfo FlatShard(const std::string& split, std::int64_t rows, std::int64_t file_bytes) {
+    return ShardInfo{split, "data/" + split + "-00000-of-00001.parquet", rows, file_bytes};
+}
+
 // The exact README datasets writes for one split of 1000 rows (reference/hf-formats-and-hub.md
 // §A.3, column "acts", sizes as in that example).
 // The card's front matter as the npm `yaml` parser reads it (tests/oracles/parse_yaml.mjs).
@@ -27,7 +32,7 @@ Result<JsonValue> ParseCardWithYamlOracle(const testing::TempDir& dir, const Car
 TEST(DatasetCardTest, OneConfigCardIsExactlyWhatDatasetsWrites) {
     CardOptions options;
     options.columns = {{"acts", 2048}};
-    options.shards = {{"train_00000", 1000, 3171234}};
+    options.shards = {FlatShard("train_00000", 1000, 3171234)};
     options.all_config = false;
     EXPECT_EQ("---\n" + BuildCardYaml(options) + "---\n",
               "---\n"
@@ -61,7 +66,7 @@ TEST(DatasetCardTest, TwoConfigCardParsesToTheSplitsAndSizes) {
     testing::TempDir dir;
     CardOptions options;
     options.columns = {{"activacion", 2048}, {"mlp_in", 8192}};
-    options.shards = {{"train_00000", 50000, 1000}, {"train_00001", 50000, 2000}, {"train_00002", 1234, 30}};
+    options.shards = {FlatShard("train_00000", 50000, 1000), FlatShard("train_00001", 50000, 2000), FlatShard("train_00002", 1234, 30)};
     options.facts = {{"Model", "meta-llama/Llama-3.2-1B"}};
     options.hook_sites = {"model.layers.8.mlp", "model.layers.8.mlp.down_proj:input"};
     const Result<JsonValue> card = ParseCardWithYamlOracle(dir, options);
@@ -99,12 +104,37 @@ TEST(DatasetCardTest, TwoConfigCardParsesToTheSplitsAndSizes) {
     EXPECT_THAT(text, HasSubstr("`model.layers.8.mlp.down_proj:input`"));
 }
 
+// Shards fanned out into sub-folders of data/: each split's pattern names its folder, and the
+// "all" split lists one pattern per folder (a YAML sequence under `path`).
+TEST(DatasetCardTest, FannedOutShardsGetOnePatternPerFolder) {
+    testing::TempDir dir;
+    CardOptions options;
+    options.shards = {FlatShard("train_00000", 5, 10), FlatShard("train_00001", 5, 10),
+                      {"train_00002", "data/00002-00003/train_00002-00000-of-00001.parquet", 5, 10},
+                      {"train_00003", "data/00002-00003/train_00003-00000-of-00001.parquet", 5, 10},
+                      {"train_00004", "data/00004-00005/train_00004-00000-of-00001.parquet", 2, 10}};
+    const Result<JsonValue> card = ParseCardWithYamlOracle(dir, options);
+    ASSERT_TRUE(card.ok()) << card.status().message();
+    const auto& configs = card->Find("configs")->items();
+    ASSERT_EQ(configs.size(), 2u);
+    const auto& all_paths = configs[0].Find("data_files")->items()[0].Find("path")->items();
+    ASSERT_EQ(all_paths.size(), 3u);
+    EXPECT_EQ(all_paths[0].as_string(), "data/train_*");
+    EXPECT_EQ(all_paths[1].as_string(), "data/00002-00003/train_*");
+    EXPECT_EQ(all_paths[2].as_string(), "data/00004-00005/train_*");
+    const auto& splits = configs[1].Find("data_files")->items();
+    ASSERT_EQ(splits.size(), 5u);
+    EXPECT_EQ(splits[1].Find("path")->as_string(), "data/train_00001-*");
+    EXPECT_EQ(splits[3].Find("path")->as_string(), "data/00002-00003/train_00003-*");
+    EXPECT_EQ(card->Find("dataset_info")->items()[0].Find("splits")->items()[0].Find("num_examples")->as_int64(), 22);
+}
+
 // A float32 column (--dtype f32): `list: float32`, 4 bytes per value in the sizes.
 TEST(DatasetCardTest, Float32ColumnsAreListsOfFloat32) {
     testing::TempDir dir;
     CardOptions options;
     options.columns = {ActivationColumn{"activacion", 2048, ActivationType::kFloat32}};
-    options.shards = {{"train_00000", 10, 100}};
+    options.shards = {FlatShard("train_00000", 10, 100)};
     const Result<JsonValue> card = ParseCardWithYamlOracle(dir, options);
     ASSERT_TRUE(card.ok()) << card.status().message();
     const JsonValue& info = card->Find("dataset_info")->items()[1];
@@ -122,7 +152,7 @@ TEST(DatasetCardTest, MixedColumnsKeepTheirTypes) {
     CardOptions options;
     ActivationColumn f32{"resid", 16, ActivationType::kFloat32};
     options.columns = {{"acts", 8}, f32};
-    options.shards = {{"train_00000", 100, 5000}};
+    options.shards = {FlatShard("train_00000", 100, 5000)};
     options.all_config = false;
     EXPECT_EQ(ArrowBytesPerRow(options.columns), 16 + 2 * 8 + 4 * 16);
     const std::string yaml = BuildCardYaml(options);
@@ -140,7 +170,7 @@ TEST(DatasetCardTest, SaveToDiskCardHasNoFrontMatter) {
     CardOptions options;
     options.layout = CardLayout::kSaveToDisk;
     options.columns = {{"activacion", 64}};
-    options.shards = {{"train_00000", 400, 5000}, {"train_00001", 12, 300}};
+    options.shards = {FlatShard("train_00000", 400, 5000), FlatShard("train_00001", 12, 300)};
     const std::string text = BuildDatasetCard(options);
     EXPECT_TRUE(text.starts_with("# Activation dataset\n"));
     EXPECT_THAT(text, ::testing::Not(HasSubstr("configs:")));

@@ -50,6 +50,8 @@ TEST(RunOptions, InvalidValuesNameTheirOption) {
     EXPECT_THAT(message([](RunOptions& o) { o.hooks.clear(); }), HasSubstr("--hook"));
     EXPECT_THAT(message([](RunOptions& o) { o.batch = 0; }), HasSubstr("--batch"));
     EXPECT_THAT(message([](RunOptions& o) { o.shard_size = 0; }), HasSubstr("--shard-size"));
+    EXPECT_THAT(message([](RunOptions& o) { o.shards_per_folder = 0; }), HasSubstr("--shards-per-folder: must be in 1..9000"));
+    EXPECT_THAT(message([](RunOptions& o) { o.shards_per_folder = 9'001; }), HasSubstr("--shards-per-folder"));
     EXPECT_THAT(message([](RunOptions& o) { o.windows.bos_every_window = true, o.windows.seq_len = 1; }),
                 HasSubstr("--seq-len"));
     EXPECT_THAT(message([](RunOptions& o) { o.device = "gpu"; }), HasSubstr("--device: 'gpu' is not cpu, cuda or auto"));

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "core/json.h"
+#include "support/card_data_files.h"
 #include "support/temp_dir.h"
 
 namespace actcache {
@@ -47,10 +48,15 @@ std::map<std::string, std::string> DatasetFiles(const std::string& dir) {
     return files;
 }
 
+// The shard files under dir/data (flat or fanned out into sub-folders), in shard order.
 std::vector<std::string> ShardPaths(const std::string& dir) {
     std::vector<std::string> paths;
-    for (const auto& entry : fs::directory_iterator(dir + "/data")) paths.push_back(entry.path().string());
-    std::sort(paths.begin(), paths.end());
+    for (const auto& entry : fs::recursive_directory_iterator(dir + "/data")) {
+        if (entry.is_regular_file()) paths.push_back(entry.path().string());
+    }
+    std::sort(paths.begin(), paths.end(), [](const std::string& a, const std::string& b) {
+        return fs::path(a).filename() < fs::path(b).filename();
+    });
     return paths;
 }
 
@@ -307,6 +313,61 @@ TEST_F(RunEndToEnd, LimitsHarvestAPrefixAndCanBeRaised) {
         if (std::stoll(line) < 10) expected += line + "\n";
     }
     EXPECT_EQ(DumpRows(docs), expected);
+}
+
+// --shards-per-folder 2: shards 0 and 1 in data/, then data/00002-00003/, data/00004-00005/, ...
+// (shard_layout.h). The same shard files as the flat run, byte for byte, at those paths; a card
+// whose data_files resolve, as `datasets` resolves them, to each split's own file; `inspect`
+// passes; a kill while the first shard of a sub-folder is written resumes exactly.
+TEST_F(RunEndToEnd, FannedOutShardFoldersHoldTheSameShards) {
+    const std::vector<std::string> fan_out = {"--shards-per-folder", "2"};
+    const std::string out = dir_->File("fanned-out");
+    testing::CommandResult killed =
+        RunShell("ACTCACHE_CRASH_AT=parquet-before-footer:3 " + testing::ActcacheCommand(Args(out, fan_out)));
+    ASSERT_EQ(killed.exit_code, 128 + 9) << killed.stderr_text;
+    bool temporary = false;
+    for (const auto& entry : fs::directory_iterator(out + "/data/00002-00003")) {
+        temporary = temporary || entry.path().string().find(".tmp-") != std::string::npos;
+    }
+    EXPECT_TRUE(temporary);
+    testing::CommandResult resumed = RunActcache(Args(out, fan_out));
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.stderr_text;
+    EXPECT_THAT(resumed.stdout_text, HasSubstr("resumed"));
+
+    const auto reference = DatasetFiles(reference_);
+    const auto files = DatasetFiles(out);
+    std::vector<std::string> shard_paths;
+    for (const auto& [path, bytes] : reference) {
+        if (!path.starts_with("data/")) continue;
+        const std::string name = path.substr(5);
+        const long first = std::strtol(name.c_str() + 6, nullptr, 10) / 2 * 2;
+        char folder[32];
+        std::snprintf(folder, sizeof folder, "data/%05ld-%05ld/", first, first + 1);
+        const std::string fanned = first == 0 ? path : folder + name;
+        shard_paths.push_back(fanned);
+        ASSERT_TRUE(files.contains(fanned)) << fanned;
+        EXPECT_TRUE(files.at(fanned) == bytes) << fanned;
+    }
+    ASSERT_GE(shard_paths.size(), 5u);
+    EXPECT_EQ(files.size(), reference.size());
+    EXPECT_TRUE(files.at("norm_stats.json") == reference.at("norm_stats.json"));
+    EXPECT_TRUE(DumpRows(out) == DumpRows(reference_));
+
+    const auto resolved = testing::ResolveCardDataFiles(out + "/README.md", out);
+    ASSERT_TRUE(resolved.ok()) << resolved.status().message();
+    std::sort(shard_paths.begin(), shard_paths.end());
+    EXPECT_EQ(resolved->at("all/train"), shard_paths);
+    for (const std::string& path : shard_paths) {
+        const std::string split = fs::path(path).filename().string().substr(0, 11);
+        EXPECT_EQ(resolved->at("default/" + split), std::vector<std::string>{path}) << split;
+    }
+    testing::CommandResult inspected = RunActcache({"inspect", out});
+    EXPECT_EQ(inspected.exit_code, 0) << inspected.stdout_text << inspected.stderr_text;
+    EXPECT_THAT(inspected.stdout_text, HasSubstr("all checks passed"));
+
+    testing::CommandResult refused = RunActcache(Args(out, {"--shards-per-folder", "3"}));
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_THAT(refused.stderr_text, HasSubstr("shards_per_folder: was 2, now 3"));
 }
 
 TEST_F(RunEndToEnd, RefusesToResumeWithOtherOutputOptions) {

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "core/json.h"
+#include "support/card_data_files.h"
 #include "support/http_test_server.h"
 #include "support/temp_dir.h"
 
@@ -119,18 +120,24 @@ protected:
         CheckLoadableCard(Remote(server, "README.md").value_or(""), expected);
     }
 
-    // What load_dataset(repo, split="train_00000") requires of the card (§A.6), read with the npm
-    // `yaml` parser: the splits of dataset_info are exactly those of the default config's
-    // data_files, and each data_files pattern matches a file the Hub holds.
+    // What load_dataset(repo, split="train_00000") requires of the card (§A.6): the splits of
+    // dataset_info are exactly those of the default config's data_files, each of which resolves
+    // (as `datasets` resolves patterns: support/card_data_files.h) to exactly its own shard on the
+    // Hub, and the "all" config's train split to every shard.
     static void CheckLoadableCard(const std::string& card, const std::set<std::string>& remote_paths) {
         testing::TempDir dir;
         testing::WriteFile(dir.File("README.md"), card);
+        std::vector<std::string> shards;
+        for (const std::string& path : remote_paths) {  // the Hub's paths as empty files
+            fs::create_directories(fs::path(dir.File("repo/" + path)).parent_path());
+            testing::WriteFile(dir.File("repo/" + path), "");
+            if (path.ends_with(".parquet")) shards.push_back(path);
+        }
         testing::CommandResult parsed = RunShell("cd " + ShellQuote(std::string(ACTCACHE_SOURCE_DIR) + "/tests/oracles") +
                                                  " && node parse_yaml.mjs " + ShellQuote(dir.File("README.md")));
         ASSERT_EQ(parsed.exit_code, 0) << parsed.stderr_text;
         Result<JsonValue> yaml = ParseJson(parsed.stdout_text);
         ASSERT_TRUE(yaml.ok());
-        std::set<std::string> info_splits, file_splits;
         // One config: an object; several: a list with config_name (§A.3).
         const JsonValue* info = yaml->Find("dataset_info");
         ASSERT_TRUE(info != nullptr);
@@ -142,18 +149,20 @@ protected:
             ASSERT_TRUE(it != configs.end());
             info = &*it;
         }
+        std::set<std::string> info_splits, file_splits;
         for (const JsonValue& split : info->Find("splits")->items()) info_splits.insert(split.Find("name")->as_string());
-        for (const JsonValue& config : yaml->Find("configs")->items()) {
-            if (config.Find("config_name")->as_string() != "default") continue;
-            for (const JsonValue& entry : config.Find("data_files")->items()) {
-                file_splits.insert(entry.Find("split")->as_string());
-                std::string pattern = entry.Find("path")->as_string();
-                ASSERT_TRUE(pattern.ends_with("*")) << pattern;
-                pattern.pop_back();
-                EXPECT_TRUE(std::any_of(remote_paths.begin(), remote_paths.end(),
-                                        [&](const std::string& path) { return path.starts_with(pattern); }))
-                    << pattern << "* matches no file on the Hub";
+        const auto resolved = testing::ResolveCardDataFiles(dir.File("README.md"), dir.File("repo"));
+        ASSERT_TRUE(resolved.ok()) << resolved.status().message();
+        for (const auto& [config_split, files] : *resolved) {
+            if (config_split == "all/train") {
+                EXPECT_EQ(files, shards) << "the all config";
+                continue;
             }
+            ASSERT_TRUE(config_split.starts_with("default/")) << config_split;
+            const std::string split = config_split.substr(8);
+            file_splits.insert(split);
+            ASSERT_EQ(files.size(), 1u) << split << " resolves to " << files.size() << " files";
+            EXPECT_TRUE(fs::path(files[0]).filename().string().starts_with(split + "-")) << split << ": " << files[0];
         }
         EXPECT_FALSE(info_splits.empty());
         EXPECT_EQ(info_splits, file_splits);
@@ -188,6 +197,22 @@ TEST_F(RunPushTest, ShardsGoUpInGroupCommitsAndTheHubEqualsTheFolder) {
     EXPECT_THAT(again.stdout_text, HasSubstr("already complete"));
     EXPECT_THAT(again.stdout_text, HasSubstr("hub: 18 of 18 shards"));
     EXPECT_EQ(server.Log(), log);
+}
+
+// A fanned-out data/ (--shards-per-folder 5: shards 0-4 in data/, then folders of 5) goes up
+// as it is, and its card loads every split from its sub-folder.
+TEST_F(RunPushTest, FannedOutShardFoldersGoUpAndTheirCardResolves) {
+    testing::TempDir work;
+    const std::string out = work.File("out");
+    testing::TestHttpServer server(work.path(), {"--hub-upload", "--require-token", kToken});
+    testing::CommandResult run = Actcache(&server, RunArgs(out, {"--shards-per-folder", "5"}));
+    ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+    EXPECT_THAT(run.stdout_text, HasSubstr("hub: 18 of 18 shards on org/acts"));
+    std::set<std::string> data_entries;
+    for (const auto& entry : fs::directory_iterator(out + "/data")) data_entries.insert(entry.path().filename().string());
+    EXPECT_EQ(data_entries.size(), 5u + 3u);  // shards 0-4, folders 00005-00009, 00010-00014, 00015-00019
+    EXPECT_TRUE(fs::exists(out + "/data/00015-00019/train_00017-00000-of-00001.parquet"));
+    ExpectHubEqualsLocal(server, LocalFiles(out));
 }
 
 TEST_F(RunPushTest, FaultsAreRetried) {
