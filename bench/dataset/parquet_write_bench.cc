@@ -11,8 +11,8 @@
 // Counters: size_ratio = file bytes / raw bf16 bytes. Cases: the default layout (bf16 values
 // dictionary-encoded) per codec and level; `_plain`, the PLAIN layout written before the
 // dictionary (the "before" of bench/README.md, in the same run); `3_row_groups`, the rows written
-// three times into one shard (the pipeline's shards hold ~2 row groups: later row groups reuse
-// the writer's buffers instead of faulting in fresh memory).
+// three times into one shard; `fresh_buffers`, a writer that does not inherit the previous
+// writer's memory (as every shard's writer did before ParquetWriterBuffers).
 // The float32 variants (`run --dtype f32`) write the same activations unrounded as FLOAT, 4 raw
 // bytes per value (no widening): throughput and size_ratio are per raw float32 byte.
 #include <benchmark/benchmark.h>
@@ -85,6 +85,9 @@ struct Case {
     bool byte_stream_split = false;
     bool float32 = false;
     int row_groups = 1;  // the rows written this many times: later row groups reuse the buffers
+    // Each writer gets the buffers the previous one used, as ShardSink lends them shard after
+    // shard (the steady state of a run); false: every writer faults in fresh memory.
+    bool reuse_buffers = true;
 };
 
 // state.range(0): threads encoding and compressing pages. Counters: size_ratio; cores = process
@@ -97,6 +100,7 @@ void BM_ParquetWrite(benchmark::State& state, Case test) {
     std::int64_t file_bytes = 0;
     std::clock_t cpu = 0;
     double wall_s = 0;
+    actcache::dataset::ParquetWriterBuffers buffers;
     for (auto _ : state) {
         const std::clock_t cpu_start = std::clock();
         const auto wall_start = std::chrono::steady_clock::now();
@@ -106,7 +110,8 @@ void BM_ParquetWrite(benchmark::State& state, Case test) {
         options.dictionary = test.dictionary;
         options.byte_stream_split = test.byte_stream_split;
         if (test.float32) options.activation_columns[0].type = actcache::dataset::ActivationType::kFloat32;
-        auto writer = actcache::dataset::ParquetShardWriter::Create(path, options, &pool);
+        auto writer = actcache::dataset::ParquetShardWriter::Create(path, options, &pool,
+                                                                    test.reuse_buffers ? &buffers : nullptr);
         if (!writer.ok()) {
             state.SkipWithError(writer.status().message().c_str());
             return;
@@ -157,6 +162,7 @@ BENCHMARK_CAPTURE(BM_ParquetWrite_CpPeer, cp_fsync, true)->Unit(benchmark::kMill
 #define ACT_PARQUET_CASE(name, ...) \
     BENCHMARK_CAPTURE(BM_ParquetWrite, name, Case{__VA_ARGS__})->Unit(benchmark::kMillisecond)->UseRealTime()
 ACT_PARQUET_CASE(zstd1, .compression = Compression::kZstd, .level = 1)->Apply(Threads);
+ACT_PARQUET_CASE(zstd1_fresh_buffers, .compression = Compression::kZstd, .level = 1, .reuse_buffers = false)->Arg(1)->Arg(2);
 ACT_PARQUET_CASE(zstd1_3_row_groups, .compression = Compression::kZstd, .level = 1, .row_groups = 3)->Arg(1)->Arg(2);
 ACT_PARQUET_CASE(zstd1_plain, .compression = Compression::kZstd, .level = 1, .dictionary = false)->Arg(1)->Arg(2);
 ACT_PARQUET_CASE(none, .compression = Compression::kNone)->Arg(1)->Arg(2);

@@ -1,5 +1,7 @@
 #include "dataset/norm_statistics.h"
 
+#include <immintrin.h>
+
 #include <cmath>
 
 #include "core/bf16.h"
@@ -9,16 +11,56 @@ namespace actcache::dataset {
 NormStatistics::NormStatistics(std::int64_t width)
     : width_(width), sum_(static_cast<std::size_t>(width)), sum_squares_(static_cast<std::size_t>(width)) {}
 
+namespace {
+
+// Eight values of a row as float: bf16 bit patterns shifted into the high half of a float's
+// bits, or float32 values as they are.
+__m256 LoadEight(const std::uint16_t* bits) {
+    const __m256i widened = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bits)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(widened, 16));
+}
+__m256 LoadEight(const float* values) { return _mm256_loadu_ps(values); }
+
+}  // namespace
+
+// The order of the sums (the bits depend on it, and must not depend on anything but the rows):
+//   sum_[d], sum_squares_[d]   row after row, as before.
+//   ‖x‖² of a row              dimension d into running sum d mod 8, then the eight added
+//                              pairwise ((0+1)+(2+3))+((4+5)+(6+7)).
+// Eight chains instead of one let the loop run at the adds' throughput, not their latency (one
+// chain of 2048 dependent adds was the writer stage's largest cost). x·x is exact in double for
+// bf16 and float32 values (at most 2·24 significant bits), so fma(x, x, s) equals s + x·x.
+// The loop uses AVX2 and FMA, which the build's baseline (x86-64-v3) guarantees.
 template <typename Value, typename ToFloat>
 void NormStatistics::Accumulate(std::span<const Value> row, ToFloat to_float) {
     ACT_CHECK(static_cast<std::int64_t>(row.size()) == width_);
-    double squared_norm = 0.0;  // per row first, in dimension order: a fixed summation order
-    for (std::int64_t d = 0; d < width_; ++d) {
+    constexpr std::int64_t kNormLanes = 8;
+    __m256d lanes_low = _mm256_setzero_pd(), lanes_high = _mm256_setzero_pd();  // lanes 0-3, 4-7
+    std::int64_t d = 0;
+    for (; d + kNormLanes <= width_; d += kNormLanes) {
+        const __m256 x = LoadEight(row.data() + d);
+        const __m256d low = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
+        const __m256d high = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+        lanes_low = _mm256_fmadd_pd(low, low, lanes_low);
+        lanes_high = _mm256_fmadd_pd(high, high, lanes_high);
+        double* sum = sum_.data() + d;
+        double* sum_squares = sum_squares_.data() + d;
+        _mm256_storeu_pd(sum, _mm256_add_pd(_mm256_loadu_pd(sum), low));
+        _mm256_storeu_pd(sum + 4, _mm256_add_pd(_mm256_loadu_pd(sum + 4), high));
+        _mm256_storeu_pd(sum_squares, _mm256_fmadd_pd(low, low, _mm256_loadu_pd(sum_squares)));
+        _mm256_storeu_pd(sum_squares + 4, _mm256_fmadd_pd(high, high, _mm256_loadu_pd(sum_squares + 4)));
+    }
+    double lanes[kNormLanes];
+    _mm256_storeu_pd(lanes, lanes_low);
+    _mm256_storeu_pd(lanes + 4, lanes_high);
+    for (std::int64_t lane = 0; d < width_; ++d, ++lane) {  // the last width mod 8 dimensions
         const double x = to_float(row[d]);
-        squared_norm += x * x;
+        lanes[lane] += x * x;
         sum_[d] += x;
         sum_squares_[d] += x * x;
     }
+    const double squared_norm =
+        ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
     sum_squared_norms_ += squared_norm;
     sum_norms_ += std::sqrt(squared_norm);
     ++tokens_;

@@ -107,9 +107,10 @@ void AppendFeature(std::string& json, const std::string& name, const std::string
 
 }  // namespace
 
-// Buffers one page is encoded and compressed in; reused from page to page and row group to row
-// group, because fresh ~1 MiB allocations are mmaps whose pages fault in one by one.
-struct ParquetShardWriter::PageScratch {
+// Buffers one page is encoded and compressed in; reused from page to page, row group to row
+// group and writer to writer, because fresh ~1 MiB allocations are mmaps whose pages fault in
+// one by one.
+struct ParquetWriterBuffers::PageScratch {
     std::string body;
     std::string compressed;
     ZstdContext zstd;  // one per slot, so one per thread at a time
@@ -129,8 +130,16 @@ std::string HuggingFaceFeaturesJson(const std::vector<ActivationColumn>& columns
     return R"({"info": {"features": )" + features + "}}}";
 }
 
-ParquetShardWriter::ParquetShardWriter(AtomicFile file, ParquetShardOptions options, ThreadPool* pool)
-    : file_(std::move(file)), options_(std::move(options)), pool_(pool) {
+ParquetWriterBuffers::ParquetWriterBuffers() = default;
+ParquetWriterBuffers::~ParquetWriterBuffers() = default;
+
+ParquetShardWriter::ParquetShardWriter(AtomicFile file, ParquetShardOptions options, ThreadPool* pool,
+                                       ParquetWriterBuffers* buffers)
+    : file_(std::move(file)),
+      options_(std::move(options)),
+      pool_(pool),
+      own_buffers_(buffers == nullptr ? std::make_unique<ParquetWriterBuffers>() : nullptr),
+      buffers_(buffers == nullptr ? *own_buffers_ : *buffers) {
     // datasets: batch_size = max(1, num_rows * 100_000_000 // nbytes) with Arrow nbytes per row
     // 8 + 4 + 4 + (2 or 4) * width per activation column.
     std::int64_t row_bytes = 16;
@@ -138,26 +147,34 @@ ParquetShardWriter::ParquetShardWriter(AtomicFile file, ParquetShardOptions opti
         row_bytes += static_cast<std::int64_t>(BytesPerValue(column.type)) * column.width;
     }
     rows_per_group_ = std::max<std::int64_t>(1, options_.row_group_bytes / row_bytes);
-    activations_.resize(options_.activation_columns.size());
-    dictionaries_.resize(options_.activation_columns.size());
-    // One allocation per column for the whole life of the writer (a row group is ~100 MB).
-    for (std::size_t c = 0; c < activations_.size(); ++c) {
+    // One allocation per column for the whole life of the buffers (a row group is ~100 MB);
+    // what a failed earlier writer left is dropped, the memory kept.
+    buffers_.activations.resize(options_.activation_columns.size());
+    buffers_.dictionaries.resize(options_.activation_columns.size());
+    for (std::size_t c = 0; c < buffers_.activations.size(); ++c) {
         const ActivationColumn& column = options_.activation_columns[c];
-        activations_[c].reserve(static_cast<std::size_t>(rows_per_group_ * column.width) * BytesPerValue(column.type));
+        buffers_.activations[c].clear();
+        buffers_.activations[c].reserve(static_cast<std::size_t>(rows_per_group_ * column.width) *
+                                        BytesPerValue(column.type));
+        buffers_.dictionaries[c].Reset();
     }
-    doc_ids_.reserve(static_cast<std::size_t>(rows_per_group_));
-    tok_pos_.reserve(static_cast<std::size_t>(rows_per_group_));
-    token_ids_.reserve(static_cast<std::size_t>(rows_per_group_));
+    buffers_.doc_ids.clear();
+    buffers_.tok_pos.clear();
+    buffers_.token_ids.clear();
+    buffers_.doc_ids.reserve(static_cast<std::size_t>(rows_per_group_));
+    buffers_.tok_pos.reserve(static_cast<std::size_t>(rows_per_group_));
+    buffers_.token_ids.reserve(static_cast<std::size_t>(rows_per_group_));
 }
 
 ParquetShardWriter::~ParquetShardWriter() = default;
 
 Result<std::unique_ptr<ParquetShardWriter>> ParquetShardWriter::Create(std::string path,
                                                                        ParquetShardOptions options,
-                                                                       ThreadPool* pool) {
+                                                                       ThreadPool* pool,
+                                                                       ParquetWriterBuffers* buffers) {
     ACT_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(std::move(path)));
     std::unique_ptr<ParquetShardWriter> writer(
-        new ParquetShardWriter(std::move(file), std::move(options), pool));
+        new ParquetShardWriter(std::move(file), std::move(options), pool, buffers));
     ACT_RETURN_IF_ERROR(writer->WriteBytes(parquet::kMagic));
     return writer;
 }
@@ -170,17 +187,59 @@ Status ParquetShardWriter::WriteBytes(std::string_view bytes) {
 
 Status ParquetShardWriter::AddRow(std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,
                                   std::span<const std::span<const std::byte>> activations) {
-    ACT_CHECK(activations.size() == activations_.size());
-    doc_ids_.push_back(doc_id);
-    tok_pos_.push_back(tok_pos);
-    token_ids_.push_back(token_id);
+    ACT_CHECK(activations.size() == buffers_.activations.size());
+    buffers_.doc_ids.push_back(doc_id);
+    buffers_.tok_pos.push_back(tok_pos);
+    buffers_.token_ids.push_back(token_id);
     for (std::size_t c = 0; c < activations.size(); ++c) {
         const ActivationColumn& column = options_.activation_columns[c];
         ACT_CHECK(activations[c].size() == static_cast<std::size_t>(column.width) * BytesPerValue(column.type));
-        activations_[c].insert(activations_[c].end(), activations[c].begin(), activations[c].end());
+        buffers_.activations[c].insert(buffers_.activations[c].end(), activations[c].begin(), activations[c].end());
     }
     ++total_rows_;
-    if (static_cast<std::int64_t>(doc_ids_.size()) >= rows_per_group_) return FlushRowGroup();
+    if (static_cast<std::int64_t>(buffers_.doc_ids.size()) >= rows_per_group_) return FlushRowGroup();
+    return Status::Ok();
+}
+
+Status ParquetShardWriter::AddRows(std::span<const std::int64_t> doc_ids, std::span<const std::int32_t> tok_pos,
+                                   std::span<const std::int32_t> token_ids,
+                                   std::span<const std::span<const std::byte>> activations) {
+    const auto n = static_cast<std::int64_t>(doc_ids.size());
+    ACT_CHECK(tok_pos.size() == doc_ids.size() && token_ids.size() == doc_ids.size());
+    ACT_CHECK(activations.size() == buffers_.activations.size());
+    std::vector<std::size_t> row_bytes;
+    for (std::size_t c = 0; c < activations.size(); ++c) {
+        const ActivationColumn& column = options_.activation_columns[c];
+        row_bytes.push_back(static_cast<std::size_t>(column.width) * BytesPerValue(column.type));
+        ACT_CHECK(activations[c].size() == static_cast<std::size_t>(n) * row_bytes[c]);
+    }
+    // Row groups start every rows_per_group_ rows, as with AddRow: rows go into the buffers until
+    // they are full; a whole row group with nothing buffered is encoded where it lies.
+    for (std::int64_t done = 0; done < n;) {
+        const auto buffered = static_cast<std::int64_t>(buffers_.doc_ids.size());
+        const std::int64_t take = std::min(n - done, rows_per_group_ - buffered);
+        const auto first = static_cast<std::size_t>(done), count = static_cast<std::size_t>(take);
+        if (buffered == 0 && take == rows_per_group_) {
+            RowGroupView rows{doc_ids.subspan(first, count), tok_pos.subspan(first, count),
+                              token_ids.subspan(first, count), {}};
+            for (std::size_t c = 0; c < activations.size(); ++c) {
+                rows.activations.push_back(activations[c].subspan(first * row_bytes[c], count * row_bytes[c]));
+            }
+            ACT_RETURN_IF_ERROR(EncodeRowGroup(rows));
+        } else {
+            buffers_.doc_ids.insert(buffers_.doc_ids.end(), doc_ids.begin() + done, doc_ids.begin() + done + take);
+            buffers_.tok_pos.insert(buffers_.tok_pos.end(), tok_pos.begin() + done, tok_pos.begin() + done + take);
+            buffers_.token_ids.insert(buffers_.token_ids.end(), token_ids.begin() + done,
+                                      token_ids.begin() + done + take);
+            for (std::size_t c = 0; c < activations.size(); ++c) {
+                const std::span<const std::byte> part = activations[c].subspan(first * row_bytes[c], count * row_bytes[c]);
+                buffers_.activations[c].insert(buffers_.activations[c].end(), part.begin(), part.end());
+            }
+            if (buffered + take == rows_per_group_) ACT_RETURN_IF_ERROR(FlushRowGroup());
+        }
+        total_rows_ += take;
+        done += take;
+    }
     return Status::Ok();
 }
 
@@ -233,7 +292,7 @@ std::string PageHeader(const EncodedPage& page, PhysicalType type, parquet::Enco
 
 // Scalar column page: definition levels (max 1, bit width 1) all 1, then PLAIN values.
 template <typename Value>
-void EncodeScalarPage(const std::vector<Value>& values, EncodedPage& page, std::string& body) {
+void EncodeScalarPage(std::span<const Value> values, EncodedPage& page, std::string& body) {
     std::string levels;
     AppendRleRun(levels, static_cast<std::uint64_t>(page.end_row - page.begin_row), 1);
     AppendLengthPrefixed(body, levels);
@@ -268,7 +327,7 @@ std::string DictionaryPageHeader(std::int64_t n_entries, std::int64_t body_bytes
 // uint16 bit patterns widened to INT32, or FLOAT as they are — PLAIN (little-endian, one after
 // another) or BYTE_STREAM_SPLIT (byte k of every value in stream k; for widened uint16 the last
 // two streams are zeros). `dictionary` is borrowed for the call, may be null.
-void EncodeListPage(const std::vector<std::byte>& values, const ActivationColumn& column, bool byte_stream_split,
+void EncodeListPage(std::span<const std::byte> values, const ActivationColumn& column, bool byte_stream_split,
                     const Uint16Dictionary* dictionary, EncodedPage& page, std::string& body) {
     const std::int64_t width = column.width;
     const std::int64_t rows = page.end_row - page.begin_row;
@@ -283,7 +342,7 @@ void EncodeListPage(const std::vector<std::byte>& values, const ActivationColumn
     const std::int64_t n = rows * width;
     if (dictionary != nullptr) {
         std::uint16_t min = 0, max = 0;
-        dictionary->AppendIndices(std::span(values).subspan(static_cast<std::size_t>(page.begin_row * width * 2),
+        dictionary->AppendIndices(values.subspan(static_cast<std::size_t>(page.begin_row * width * 2),
                                                             static_cast<std::size_t>(n * 2)),
                                   body, &min, &max);
         page.num_values = n;
@@ -353,22 +412,33 @@ parquet::Encoding ParquetShardWriter::ValueEncoding(std::size_t column) const {
 }
 
 Status ParquetShardWriter::FlushRowGroup() {
-    const std::int64_t rows = static_cast<std::int64_t>(doc_ids_.size());
-    if (rows == 0) return Status::Ok();
+    if (buffers_.doc_ids.empty()) return Status::Ok();
+    RowGroupView rows{buffers_.doc_ids, buffers_.tok_pos, buffers_.token_ids, {}};
+    for (const std::vector<std::byte>& column : buffers_.activations) rows.activations.emplace_back(column);
+    ACT_RETURN_IF_ERROR(EncodeRowGroup(rows));
+    buffers_.doc_ids.clear();
+    buffers_.tok_pos.clear();
+    buffers_.token_ids.clear();
+    for (auto& column : buffers_.activations) column.clear();
+    return Status::Ok();
+}
+
+Status ParquetShardWriter::EncodeRowGroup(const RowGroupView& view) {
+    const std::int64_t rows = static_cast<std::int64_t>(view.doc_ids.size());
     RowGroupInfo group;
     group.num_rows = rows;
     group.file_offset = offset_;
 
     // Columns in schema order, and the pages each is cut into (~page_bytes of values each).
     std::vector<std::int64_t> value_bytes_per_row = {8, 4, 4};
-    group.columns.resize(3 + activations_.size());
+    group.columns.resize(3 + view.activations.size());
     group.columns[0].type = PhysicalType::kInt64;
     group.columns[0].path = {"doc_id"};
     group.columns[1].type = PhysicalType::kInt32;
     group.columns[1].path = {"tok_pos"};
     group.columns[2].type = PhysicalType::kInt32;
     group.columns[2].path = {"token_id"};
-    for (std::size_t c = 0; c < activations_.size(); ++c) {
+    for (std::size_t c = 0; c < view.activations.size(); ++c) {
         group.columns[3 + c].type = options_.activation_columns[c].type == ActivationType::kFloat32
                                         ? PhysicalType::kFloat
                                         : PhysicalType::kInt32;
@@ -393,28 +463,28 @@ Status ParquetShardWriter::FlushRowGroup() {
     std::vector<std::string> dictionary_pages(group.columns.size());  // header + data
     std::vector<std::int64_t> dictionary_uncompressed_bytes(group.columns.size(), 0);
     std::vector<Compression> chunk_compression(group.columns.size(), options_.compression);
-    if (scratch_.empty()) scratch_.resize(1);
-    for (std::size_t c = 0; c < activations_.size(); ++c) {
+    if (buffers_.scratch.empty()) buffers_.scratch.resize(1);
+    for (std::size_t c = 0; c < view.activations.size(); ++c) {
         if (!UsesDictionary(c)) continue;
-        Uint16Dictionary& dictionary = dictionaries_[c];
-        const std::span<const std::byte> values(activations_[c]);
+        Uint16Dictionary& dictionary = buffers_.dictionaries[c];
+        const std::span<const std::byte> values = view.activations[c];
         const std::size_t n_slices = pool_ != nullptr ? static_cast<std::size_t>(pool_->n_threads()) : 1;
         if (n_slices == 1) {
             dictionary.Add(values);
         } else {
-            partial_dictionaries_.resize(n_slices);
+            buffers_.partial_dictionaries.resize(n_slices);
             const std::size_t row_bytes = values.size() / static_cast<std::size_t>(rows);
             pool_->ParallelFor(static_cast<std::int64_t>(n_slices), [&](std::int64_t slice) {
                 const auto index = static_cast<std::size_t>(slice);
                 const std::size_t begin = static_cast<std::size_t>(rows) * index / n_slices;
                 const std::size_t end = static_cast<std::size_t>(rows) * (index + 1) / n_slices;
-                partial_dictionaries_[index].Reset();
-                partial_dictionaries_[index].Add(values.subspan(begin * row_bytes, (end - begin) * row_bytes));
+                buffers_.partial_dictionaries[index].Reset();
+                buffers_.partial_dictionaries[index].Add(values.subspan(begin * row_bytes, (end - begin) * row_bytes));
             });
-            for (const Uint16Dictionary& partial : partial_dictionaries_) dictionary.Merge(partial);
+            for (const Uint16Dictionary& partial : buffers_.partial_dictionaries) dictionary.Merge(partial);
         }
         dictionary.Build();
-        PageScratch& scratch = scratch_[0];
+        ParquetWriterBuffers::PageScratch& scratch = buffers_.scratch[0];
         if (options_.compression != Compression::kNone) {
             // The codec's trial on the chunk's first data page (a function of the rows only, so
             // the choice, like the bytes, does not depend on threads).
@@ -422,7 +492,7 @@ Status ParquetShardWriter::FlushRowGroup() {
             EncodedPage trial = *std::find_if(pages.begin(), pages.end(),
                                               [&](const EncodedPage& page) { return page.column == 3 + c; });
             scratch.body.clear();
-            EncodeListPage(activations_[c], options_.activation_columns[c], false, &dictionary, trial, scratch.body);
+            EncodeListPage(view.activations[c], options_.activation_columns[c], false, &dictionary, trial, scratch.body);
             ACT_ASSIGN_OR_RETURN(const std::string_view trial_data,
                                  Compress(options_.compression, options_.zstd_level, scratch.body,
                                           scratch.compressed, scratch.zstd));
@@ -449,25 +519,25 @@ Status ParquetShardWriter::FlushRowGroup() {
     // page depends only on its rows, so the bytes are the same for any number of threads.
     // Memory: two halves of `wave` scratch slots, the wave being encoded and the one being written.
     const std::size_t wave = pool_ != nullptr ? 2 * static_cast<std::size_t>(pool_->n_threads()) : 1;
-    if (scratch_.size() < 2 * wave) scratch_.resize(2 * wave);
+    if (buffers_.scratch.size() < 2 * wave) buffers_.scratch.resize(2 * wave);
     std::vector<Status> failures(2 * wave);
     std::vector<std::int64_t> chunk_min(group.columns.size(), std::numeric_limits<std::int64_t>::max());
     std::vector<std::int64_t> chunk_max(group.columns.size(), std::numeric_limits<std::int64_t>::min());
     auto encode = [&](std::size_t page_index, std::size_t slot) {
         EncodedPage& page = pages[page_index];
-        PageScratch& scratch = scratch_[slot];
+        ParquetWriterBuffers::PageScratch& scratch = buffers_.scratch[slot];
         std::string& body = scratch.body;
         body.clear();
         if (page.column == 0) {
-            EncodeScalarPage(doc_ids_, page, body);
+            EncodeScalarPage(view.doc_ids, page, body);
         } else if (page.column == 1) {
-            EncodeScalarPage(tok_pos_, page, body);
+            EncodeScalarPage(view.tok_pos, page, body);
         } else if (page.column == 2) {
-            EncodeScalarPage(token_ids_, page, body);
+            EncodeScalarPage(view.token_ids, page, body);
         } else {
             const std::size_t c = page.column - 3;
-            EncodeListPage(activations_[c], options_.activation_columns[c], options_.byte_stream_split,
-                           UsesDictionary(c) ? &dictionaries_[c] : nullptr, page, body);
+            EncodeListPage(view.activations[c], options_.activation_columns[c], options_.byte_stream_split,
+                           UsesDictionary(c) ? &buffers_.dictionaries[c] : nullptr, page, body);
         }
         page.body_bytes = static_cast<std::int64_t>(body.size());
         Result<std::string_view> data =
@@ -534,11 +604,7 @@ Status ParquetShardWriter::FlushRowGroup() {
         group.columns[c].max_value = PlainStatistic(group.columns[c].type, chunk_max[c]);
     }
     row_groups_.push_back(std::move(group));
-    doc_ids_.clear();
-    tok_pos_.clear();
-    token_ids_.clear();
-    for (auto& column : activations_) column.clear();
-    for (auto& dictionary : dictionaries_) dictionary.Reset();
+    for (auto& dictionary : buffers_.dictionaries) dictionary.Reset();
     return Status::Ok();
 }
 

@@ -69,15 +69,42 @@ struct ParquetShardOptions {
 // datasets' json.dumps writes it (", " and ": " separators, List with length).
 std::string HuggingFaceFeaturesJson(const std::vector<ActivationColumn>& columns);
 
+// A writer's working memory: the row group being filled (~100 MB), the page buffers and codec
+// contexts, the dictionaries. A caller writing shard after shard lends one to each writer in
+// turn (ParquetShardWriter::Create): fresh memory costs a page fault per 4 KB on first touch,
+// which took about a third of a fresh writer's CPU time (bench/README.md). Opaque to callers.
+// Used by one writer at a time; it must outlive the writers it is lent to.
+class ParquetWriterBuffers {
+public:
+    ParquetWriterBuffers();
+    ~ParquetWriterBuffers();
+    ParquetWriterBuffers(const ParquetWriterBuffers&) = delete;
+    ParquetWriterBuffers& operator=(const ParquetWriterBuffers&) = delete;
+
+private:
+    friend class ParquetShardWriter;
+    struct PageScratch;
+    // The row group being filled, column by column.
+    std::vector<std::int64_t> doc_ids;
+    std::vector<std::int32_t> tok_pos;
+    std::vector<std::int32_t> token_ids;
+    std::vector<std::vector<std::byte>> activations;  // per column, row-major, as AddRow takes them
+    std::vector<Uint16Dictionary> dictionaries;  // per activation column; used if UsesDictionary
+    std::vector<Uint16Dictionary> partial_dictionaries;  // one per thread, filled at flush
+    std::vector<PageScratch> scratch;  // one per page encoded at once
+};
+
 // One owner, not thread-safe.
 class ParquetShardWriter : public ShardFileWriter {
 public:
     // Opens `path` (via a temporary name). IOError naming the path. When `pool` is given (it
     // must outlive the writer), pages are encoded and compressed on its threads; the file's
-    // bytes are the same either way.
+    // bytes are the same either way. `buffers`, when given, is the writer's working memory
+    // (borrowed; whatever an earlier writer left in it is discarded); else it has its own.
     static Result<std::unique_ptr<ParquetShardWriter>> Create(std::string path,
                                                               ParquetShardOptions options,
-                                                              ThreadPool* pool = nullptr);
+                                                              ThreadPool* pool = nullptr,
+                                                              ParquetWriterBuffers* buffers = nullptr);
     ~ParquetShardWriter() override;
 
     // Appends one row; when the row group is full, writes it (IOError, ResourceExhausted on a
@@ -89,6 +116,12 @@ public:
     Status AddRow(std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,
                   std::span<const std::span<const std::byte>> activations) override;
 
+    // As AddRow for each row in turn (the same file bytes), but a row group that starts with
+    // nothing buffered and lies whole in the arguments is encoded where it lies, with no copy.
+    Status AddRows(std::span<const std::int64_t> doc_ids, std::span<const std::int32_t> tok_pos,
+                   std::span<const std::int32_t> token_ids,
+                   std::span<const std::span<const std::byte>> activations) override;
+
     // Writes the last row group and the footer, then commits the file. ResourceExhausted on a
     // full disk; nothing is left under the final name on failure.
     Status Finish() override;
@@ -99,11 +132,21 @@ public:
     const std::string& sha256() const override { return sha256_hex_; }
     std::int64_t rows_per_row_group() const { return rows_per_group_; }
 
-    struct PageScratch;
-
 private:
-    ParquetShardWriter(AtomicFile file, ParquetShardOptions options, ThreadPool* pool);
+    // The rows of one row group, column by column (activations[c]: rows × row bytes of column c).
+    struct RowGroupView {
+        std::span<const std::int64_t> doc_ids;
+        std::span<const std::int32_t> tok_pos;
+        std::span<const std::int32_t> token_ids;
+        std::vector<std::span<const std::byte>> activations;
+    };
+
+    ParquetShardWriter(AtomicFile file, ParquetShardOptions options, ThreadPool* pool,
+                       ParquetWriterBuffers* buffers);
+    // Encodes and writes the buffered rows, if any, as a row group, and empties the buffers.
     Status FlushRowGroup();
+    // Encodes and writes `rows` as one row group. REQUIRES: at least one row.
+    Status EncodeRowGroup(const RowGroupView& rows);
     // The value encoding of column `column` (schema order: doc_id, tok_pos, token_id, hooks...).
     parquet::Encoding ValueEncoding(std::size_t column) const;
     // Whether activation column `activation_column` (0-based among them) is dictionary-encoded.
@@ -116,15 +159,9 @@ private:
     std::int64_t rows_per_group_ = 0;
     std::int64_t offset_ = 0;  // bytes written so far
     std::int64_t total_rows_ = 0;
-    // The row group being filled, column by column.
-    std::vector<std::int64_t> doc_ids_;
-    std::vector<std::int32_t> tok_pos_;
-    std::vector<std::int32_t> token_ids_;
-    std::vector<std::vector<std::byte>> activations_;  // per column, row-major, as AddRow takes them
-    std::vector<Uint16Dictionary> dictionaries_;  // per activation column; used if UsesDictionary
-    std::vector<Uint16Dictionary> partial_dictionaries_;  // one per thread, filled at flush
+    std::unique_ptr<ParquetWriterBuffers> own_buffers_;  // when none was lent
+    ParquetWriterBuffers& buffers_;
     std::vector<RowGroupInfo> row_groups_;
-    std::vector<PageScratch> scratch_;  // one per page encoded at once
     Sha256 sha256_;
     std::string sha256_hex_;
 };

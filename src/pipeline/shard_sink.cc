@@ -55,6 +55,9 @@ struct ShardSink::Job {
     std::int64_t index = 0;
     std::int64_t rows = 0;
     RowOrigin last_row;
+    // The Parquet writer's working memory (lent to `writer`, so declared before it: destroyed
+    // after it); null for kArrow.
+    std::unique_ptr<dataset::ParquetWriterBuffers> writer_buffers;
     std::unique_ptr<dataset::ShardFileWriter> writer;
     std::vector<dataset::NormStatistics> statistics;
     // Parallel mode: the rows, as AddRow took them, until the encoder writes them.
@@ -77,7 +80,8 @@ std::size_t RowBytes(const dataset::ActivationColumn& column) {
 }
 
 Result<std::unique_ptr<dataset::ShardFileWriter>> CreateShardWriter(const ShardSinkOptions& options,
-                                                                    std::int64_t index) {
+                                                                    std::int64_t index,
+                                                                    dataset::ParquetWriterBuffers* buffers) {
     if (options.format == ShardFormat::kArrow) {
         ACT_ASSIGN_OR_RETURN(auto writer, dataset::SaveToDiskWriter::Create(
                                               options.output_dir + "/" + SplitName(index),
@@ -92,8 +96,9 @@ Result<std::unique_ptr<dataset::ShardFileWriter>> CreateShardWriter(const ShardS
     if (index > 0 && index % options.shards_per_folder == 0) {
         ACT_RETURN_IF_ERROR(SyncDirectory(options.output_dir + "/data"));
     }
-    ACT_ASSIGN_OR_RETURN(auto writer, dataset::ParquetShardWriter::Create(
-                                          options.output_dir + "/" + ShardPath(options, index), options.parquet));
+    ACT_ASSIGN_OR_RETURN(auto writer,
+                         dataset::ParquetShardWriter::Create(options.output_dir + "/" + ShardPath(options, index),
+                                                             options.parquet, nullptr, buffers));
     return std::unique_ptr<dataset::ShardFileWriter>(std::move(writer));
 }
 
@@ -120,9 +125,15 @@ std::unique_ptr<ShardSink::Job> ShardSink::NewJob() {
     for (const dataset::ActivationColumn& column : options_.parquet.activation_columns) {
         job->statistics.emplace_back(column.width);
     }
+    if (options_.format == ShardFormat::kParquet) {
+        if (spare_writer_buffers_.empty()) {
+            job->writer_buffers = std::make_unique<dataset::ParquetWriterBuffers>();
+        } else {
+            job->writer_buffers = std::move(spare_writer_buffers_.back());
+            spare_writer_buffers_.pop_back();
+        }
+    }
     if (options_.writer_threads > 0) {
-        // A committed shard's buffers, pages still mapped: copying rows into fresh memory costs
-        // a page fault per 4 KB row, more than the copy itself.
         if (!spare_buffers_.empty()) {
             job->activations = std::move(spare_buffers_.back());
             spare_buffers_.pop_back();
@@ -142,9 +153,8 @@ std::unique_ptr<ShardSink::Job> ShardSink::NewJob() {
     return job;
 }
 
-Status ShardSink::EncodeRow(const ShardSinkOptions& options, Job& job, std::int64_t doc_id, std::int32_t tok_pos,
-                            std::int32_t token_id, std::span<const std::span<const std::byte>> activations) {
-    ACT_RETURN_IF_ERROR(job.writer->AddRow(doc_id, tok_pos, token_id, activations));
+void ShardSink::AddToStatistics(const ShardSinkOptions& options, Job& job,
+                                std::span<const std::span<const std::byte>> activations) {
     for (std::size_t c = 0; c < activations.size(); ++c) {
         // Copied out: the row's bytes need not be aligned for the value type.
         const std::size_t n = static_cast<std::size_t>(options.parquet.activation_columns[c].width);
@@ -158,7 +168,6 @@ Status ShardSink::EncodeRow(const ShardSinkOptions& options, Job& job, std::int6
             job.statistics[c].AddRow(std::span<const std::uint16_t>(job.bits_row));
         }
     }
-    return Status::Ok();
 }
 
 Status ShardSink::AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,
@@ -169,9 +178,10 @@ Status ShardSink::AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int3
     Job& job = *open_;
     if (options_.writer_threads == 0) {
         if (!job.writer) {
-            ACT_ASSIGN_OR_RETURN(job.writer, CreateShardWriter(options_, job.index));
+            ACT_ASSIGN_OR_RETURN(job.writer, CreateShardWriter(options_, job.index, job.writer_buffers.get()));
         }
-        ACT_RETURN_IF_ERROR(EncodeRow(options_, job, doc_id, tok_pos, token_id, activations));
+        ACT_RETURN_IF_ERROR(job.writer->AddRow(doc_id, tok_pos, token_id, activations));
+        AddToStatistics(options_, job, activations);
     } else {
         job.doc_ids.push_back(doc_id);
         job.tok_pos.push_back(tok_pos);
@@ -197,7 +207,9 @@ Status ShardSink::CloseOpenShard() {
     if (options_.writer_threads == 0) {
         ACT_RETURN_IF_ERROR(job->writer->Finish());
         CrashPoint("shard-committed");
-        return Commit(*job);
+        ACT_RETURN_IF_ERROR(Commit(*job));
+        Recycle(*job);
+        return Status::Ok();
     }
     // At most writer_threads encoders at once: wait for the oldest when they are all busy.
     while (static_cast<int>(encoding_.size()) >= options_.writer_threads) {
@@ -208,7 +220,7 @@ Status ShardSink::CloseOpenShard() {
     encoding->encoder = std::jthread([this, encoding] {
         Job& shard = *encoding;
         shard.status = [&]() -> Status {
-            ACT_ASSIGN_OR_RETURN(shard.writer, CreateShardWriter(options_, shard.index));
+            ACT_ASSIGN_OR_RETURN(shard.writer, CreateShardWriter(options_, shard.index, shard.writer_buffers.get()));
             std::vector<std::span<const std::byte>> row(shard.activations.size());
             for (std::int64_t i = 0; i < shard.rows; ++i) {
                 for (std::size_t c = 0; c < row.size(); ++c) {
@@ -216,10 +228,10 @@ Status ShardSink::CloseOpenShard() {
                     row[c] = std::span<const std::byte>(shard.activations[c].data() + static_cast<std::size_t>(i) * row_bytes,
                                                         row_bytes);
                 }
-                ACT_RETURN_IF_ERROR(EncodeRow(options_, shard, shard.doc_ids[static_cast<std::size_t>(i)],
-                                              shard.tok_pos[static_cast<std::size_t>(i)],
-                                              shard.token_ids[static_cast<std::size_t>(i)], row));
+                AddToStatistics(options_, shard, row);
             }
+            const std::vector<std::span<const std::byte>> columns(shard.activations.begin(), shard.activations.end());
+            ACT_RETURN_IF_ERROR(shard.writer->AddRows(shard.doc_ids, shard.tok_pos, shard.token_ids, columns));
             ACT_RETURN_IF_ERROR(shard.writer->Finish());
             CrashPoint("shard-committed");
             return Status::Ok();
@@ -239,8 +251,14 @@ Result<bool> ShardSink::CommitOldest(bool wait) {
     encoding_.pop_front();
     ACT_RETURN_IF_ERROR(job->status);
     ACT_RETURN_IF_ERROR(Commit(*job));
-    spare_buffers_.push_back(std::move(job->activations));
+    Recycle(*job);
     return true;
+}
+
+void ShardSink::Recycle(Job& job) {
+    job.writer.reset();  // done with its buffers
+    if (job.writer_buffers != nullptr) spare_writer_buffers_.push_back(std::move(job.writer_buffers));
+    if (options_.writer_threads > 0) spare_buffers_.push_back(std::move(job.activations));
 }
 
 Status ShardSink::Commit(Job& job) {

@@ -96,9 +96,11 @@ private:
     // not done (and !wait) or there is none.
     Result<bool> CommitOldest(bool wait);
     Status Commit(Job& job);
-    // Writes one row into the job's file and statistics (on the caller's or the encoder's thread).
-    static Status EncodeRow(const ShardSinkOptions& options, Job& job, std::int64_t doc_id, std::int32_t tok_pos,
-                            std::int32_t token_id, std::span<const std::span<const std::byte>> activations);
+    // A committed job's memory goes to the spares, for the next shards.
+    void Recycle(Job& job);
+    // Adds one row to the job's statistics (on the caller's or the encoder's thread).
+    static void AddToStatistics(const ShardSinkOptions& options, Job& job,
+                                std::span<const std::span<const std::byte>> activations);
 
     ShardSinkOptions options_;
     RunManifest manifest_;
@@ -107,8 +109,11 @@ private:
     RowOrigin last_row_;                         // of the last row added
     std::unique_ptr<Job> open_;                  // the shard receiving rows, if any
     std::deque<std::unique_ptr<Job>> encoding_;  // full shards not yet committed, oldest first
-    // Row buffers of committed shards, emptied, for the next shards (parallel mode).
+    // Memory of committed shards, for the next shards: fresh memory costs a page fault per 4 KB
+    // on first touch, more than the copy into it. Row buffers (parallel mode), emptied, and
+    // Parquet writers' working memory.
     std::vector<std::vector<std::vector<std::byte>>> spare_buffers_;
+    std::vector<std::unique_ptr<dataset::ParquetWriterBuffers>> spare_writer_buffers_;
 };
 
 }  // namespace actcache::pipeline

@@ -24,6 +24,40 @@ std::vector<std::vector<std::uint16_t>> RandomRows(int n, int width, std::uint64
 
 double RelativeError(double a, double b) { return std::fabs(a - b) / std::max(std::fabs(b), 1e-300); }
 
+// The vectorized accumulation against a scalar loop in the documented order (norm_statistics.cc:
+// ‖x‖² in eight running sums by dimension mod 8, added pairwise), bit for bit; widths with and
+// without a tail, bf16 and float32 rows of the same values.
+TEST(NormStatisticsTest, AccumulatesInTheDocumentedOrderBitForBit) {
+    for (const int width : {2048, 8, 13, 5}) {
+        const auto rows = RandomRows(40, width, 9 + static_cast<std::uint64_t>(width));
+        NormStatistics bits_stats(width), float_stats(width);
+        double sum_squared_norms = 0, sum_norms = 0;
+        for (const auto& row : rows) {
+            bits_stats.AddRow(row);
+            std::vector<float> floats(row.size());
+            for (std::size_t d = 0; d < row.size(); ++d) floats[d] = Bf16ToFloat(row[d]);
+            float_stats.AddRow(floats);
+            double lanes[8] = {};
+            for (int d = 0; d < width; ++d) lanes[d % 8] += static_cast<double>(floats[d]) * floats[d];
+            const double squared =
+                ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+            sum_squared_norms += squared;
+            sum_norms += std::sqrt(squared);
+        }
+        EXPECT_EQ(bits_stats.sum_squared_norms(), sum_squared_norms) << width;
+        EXPECT_EQ(bits_stats.sum_norms(), sum_norms) << width;
+        EXPECT_EQ(SerializeJson(bits_stats.ToJson()), SerializeJson(float_stats.ToJson())) << width;
+        // Per-dimension sums, row after row: the JSON's exact accumulators.
+        const JsonValue json = bits_stats.ToJson();
+        const auto& sums = json.Find("accumulators")->Find("sum")->items();
+        for (int d = 0; d < width; d += std::max(1, width / 7)) {
+            double sum = 0;
+            for (const auto& row : rows) sum += Bf16ToFloat(row[static_cast<std::size_t>(d)]);
+            EXPECT_EQ(sums[static_cast<std::size_t>(d)].as_double(), sum) << width << " " << d;
+        }
+    }
+}
+
 // Independent evaluation in long double, formula by formula, against ToJson().
 TEST(NormStatisticsTest, MatchesADirectLongDoubleEvaluation) {
     const int n = 500, width = 96;
