@@ -103,7 +103,15 @@ Status Run(RunCommandOptions& options, CLI::App& app) {
     run.on_bad_record = options.on_bad_record == "skip" ? corpus::BadRecordPolicy::kSkip : corpus::BadRecordPolicy::kError;
     run.filter.reject_unchanged_by_upper = !options.no_upper_filter;
     run.filter.reject_numeric = !options.no_numeric_filter;
-    ACT_ASSIGN_OR_RETURN(run.compression, pipeline::ParseCompression(options.compression));
+    ACT_ASSIGN_OR_RETURN(const pipeline::CompressionChoice compression, pipeline::ParseCompression(options.compression));
+    run.compression = compression.compression;
+    if (compression.zstd_level != 0) {
+        if (app.count("--zstd-level") > 0 && run.zstd_level != compression.zstd_level) {
+            return Status::InvalidArgument("--compression " + options.compression + " and --zstd-level " +
+                                           std::to_string(run.zstd_level) + " disagree");
+        }
+        run.zstd_level = compression.zstd_level;
+    }
     InstallInterruptHandlers();
     pipeline::RunEnvironment environment;
     environment.progress_on_terminal = isatty(STDERR_FILENO) != 0;
@@ -201,7 +209,7 @@ Subcommand AddRunCommand(CLI::App& parent) {
                     "local fallback; open with datasets.load_from_disk; not with --push-to-hub)")
         ->check(CLI::IsMember({"parquet", "arrow"}))
         ->capture_default_str();
-    app->add_option("--compression", options->compression, "Parquet page compression: zstd, snappy, gzip, none")
+    app->add_option("--compression", options->compression, "Parquet page compression: zstd, snappy, gzip, none; zstd:LEVEL sets the level too")
         ->capture_default_str();
     app->add_option("--zstd-level", run.zstd_level, "zstd level (1 is fast and near the best ratio here)")
         ->capture_default_str();

@@ -1,5 +1,6 @@
 #include "pipeline/run_options.h"
 
+#include <charconv>
 #include <set>
 
 #include "pipeline/shard_layout.h"
@@ -16,13 +17,34 @@ const char* CompressionName(dataset::Compression compression) {
     return "?";
 }
 
-Result<dataset::Compression> ParseCompression(const std::string& name) {
+Result<CompressionChoice> ParseCompression(const std::string& text) {
+    const std::size_t colon = text.find(':');
+    const std::string name = text.substr(0, colon);
+    CompressionChoice choice;
+    bool known = false;
     for (dataset::Compression c : {dataset::Compression::kNone, dataset::Compression::kSnappy,
                                    dataset::Compression::kZstd, dataset::Compression::kGzip}) {
-        if (name == CompressionName(c)) return c;
+        if (name == CompressionName(c)) {
+            choice.compression = c;
+            known = true;
+        }
     }
-    return Status::InvalidArgument("--compression: '" + name +
-                                   "' is not one of none, snappy, zstd, gzip");
+    if (!known) {
+        return Status::InvalidArgument("--compression: '" + text +
+                                       "' is not one of none, snappy, zstd, gzip, zstd:LEVEL");
+    }
+    if (colon == std::string::npos) return choice;
+    const std::string level = text.substr(colon + 1);
+    if (choice.compression != dataset::Compression::kZstd) {
+        return Status::InvalidArgument("--compression: '" + text + "': only zstd takes a level");
+    }
+    int value = 0;
+    const auto [end, error] = std::from_chars(level.data(), level.data() + level.size(), value);
+    if (level.empty() || error != std::errc() || end != level.data() + level.size() || value < 1 || value > 22) {
+        return Status::InvalidArgument("--compression: '" + text + "': the zstd level must be in 1..22");
+    }
+    choice.zstd_level = value;
+    return choice;
 }
 
 Status ValidateRunOptions(const RunOptions& options) {

@@ -87,6 +87,13 @@ JsonValue OutputIdentity(const RunOptions& options, const std::vector<std::strin
 std::vector<std::string> IdentityDifferences(const JsonValue& recorded, const JsonValue& current);
 
 const char* CompressionName(dataset::Compression compression);
-Result<dataset::Compression> ParseCompression(const std::string& name);
+
+// --compression: a codec name, or "zstd:LEVEL" with LEVEL in 1..22 (the level --zstd-level
+// also sets). InvalidArgument naming --compression otherwise.
+struct CompressionChoice {
+    dataset::Compression compression = dataset::Compression::kZstd;
+    int zstd_level = 0;  // 0: not given with the codec
+};
+Result<CompressionChoice> ParseCompression(const std::string& text);
 
 }  // namespace actcache::pipeline

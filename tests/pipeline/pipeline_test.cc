@@ -28,6 +28,24 @@ TEST(RunOptions, DefaultsAreTheSeeds) {
     EXPECT_TRUE(ValidateRunOptions(options).ok());
 }
 
+TEST(RunOptions, CompressionNamesAndZstdLevels) {
+    for (const char* name : {"none", "snappy", "zstd", "gzip"}) {
+        const auto choice = ParseCompression(name);
+        ASSERT_TRUE(choice.ok()) << name;
+        EXPECT_STREQ(CompressionName(choice->compression), name);
+        EXPECT_EQ(choice->zstd_level, 0);
+    }
+    const auto level = ParseCompression("zstd:19");
+    ASSERT_TRUE(level.ok());
+    EXPECT_EQ(level->compression, dataset::Compression::kZstd);
+    EXPECT_EQ(level->zstd_level, 19);
+    for (const char* bad : {"lz4", "zstd:", "zstd:0", "zstd:23", "zstd:3x", "zstd:-1", "gzip:6", "ZSTD"}) {
+        const auto refused = ParseCompression(bad);
+        ASSERT_FALSE(refused.ok()) << bad;
+        EXPECT_THAT(refused.status().message(), HasSubstr("--compression: '" + std::string(bad) + "'"));
+    }
+}
+
 TEST(RunOptions, ColumnNamesForSeveralHooks) {
     RunOptions options;
     options.hooks = {"model.layers.8.mlp", "model.layers.3:input"};

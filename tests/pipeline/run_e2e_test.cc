@@ -380,6 +380,15 @@ TEST_F(RunEndToEnd, RefusesToResumeWithOtherOutputOptions) {
     EXPECT_EQ(std::count(refused.stderr_text.begin(), refused.stderr_text.end(), '\n'), 1);
 }
 
+// --compression zstd:LEVEL is --compression zstd --zstd-level LEVEL.
+TEST_F(RunEndToEnd, CompressionWithALevelIsTheSameAsZstdLevel) {
+    const std::string with_colon = dir_->File("zstd-colon"), with_option = dir_->File("zstd-option");
+    ASSERT_EQ(RunActcache(Args(with_colon, {"--max-shards", "1", "--compression", "zstd:3"})).exit_code, 0);
+    ASSERT_EQ(RunActcache(Args(with_option, {"--max-shards", "1", "--zstd-level", "3"})).exit_code, 0);
+    EXPECT_TRUE(DatasetFiles(with_colon) == DatasetFiles(with_option));
+    EXPECT_THAT(testing::ReadFile(with_colon + "/.actcache/manifest.json"), HasSubstr("\"zstd_level\": 3"));
+}
+
 TEST_F(RunEndToEnd, TomlConfigGivesTheSameDatasetAndTheCommandLineWins) {
     const std::string config = dir_->File("run.toml");
     testing::WriteFile(config, "# the reference run, as a file\nmodel = \"" + model_ + "\"\ncorpus = [\"" + corpus_ +
@@ -417,6 +426,9 @@ TEST_F(RunEndToEnd, BadConfigurationsGiveOneClearLine) {
         {{"--model", dir_->File("no-such-model")}, "no-such-model"},
         {{"--corpus", dir_->File("no-such-corpus.jsonl")}, "no-such-corpus"},
         {{"--compression", "lz4"}, "--compression"},
+        {{"--compression", "zstd:0"}, "the zstd level must be in 1..22"},
+        {{"--compression", "snappy:3"}, "only zstd takes a level"},
+        {{"--compression", "zstd:3", "--zstd-level", "5"}, "--compression zstd:3 and --zstd-level 5 disagree"},
         {{"--output", nonempty}, "not empty"},
     };
     for (std::size_t i = 0; i < cases.size(); ++i) {
