@@ -16,6 +16,7 @@ packages=(
   libbenchmark-dev                   # bench/
   python3                            # test oracle (Python's json module)
   python3-torch python3-numpy        # test oracle: float64 references of the forward pass
+  python3-fsspec                     # test oracle: the glob `datasets` resolves card data_files with
 )
 # Node.js and npm run the npm test oracles (tests/oracles); many machines already have them.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

@@ -9,7 +9,7 @@ Result<std::map<std::string, std::vector<std::string>>> ResolveCardDataFiles(con
                                                                              const std::string& root) {
     const std::string oracles = std::string(ACTCACHE_SOURCE_DIR) + "/tests/oracles";
     const CommandResult resolved = RunShell("cd " + ShellQuote(oracles) + " && node parse_yaml.mjs " +
-                                            ShellQuote(card_path) + " | python3 resolve_data_files.py " +
+                                            ShellQuote(card_path) + " | /usr/bin/python3 resolve_data_files.py " +
                                             ShellQuote(root));
     if (resolved.exit_code != 0) return Status::Internal("resolving the card's data_files: " + resolved.stderr_text);
     ACT_ASSIGN_OR_RETURN(JsonValue json, ParseJson(resolved.stdout_text));

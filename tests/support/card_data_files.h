@@ -1,6 +1,6 @@
 // Test helper: what `datasets` would load for each split of a dataset card — the card's YAML read
 // by the npm `yaml` parser (tests/oracles/parse_yaml.mjs), its data_files patterns resolved
-// against a folder by Python's glob as `datasets` resolves them (resolve_data_files.py).
+// against a folder by fsspec's glob as `datasets` resolves them (resolve_data_files.py).
 #pragma once
 
 #include <map>
