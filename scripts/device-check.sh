@@ -16,6 +16,8 @@
 #   tiny, 1b     tests/cuda/compare_with_transformers.py: actcache --device cuda bf16 against the
 #                CPU's bf16 and transformers' bf16, errors to actcache's f32 (tiny: layer 2, 1B:
 #                layer 8)
+#   writer       .device/bin/shard_sink_bench: the writer stage alone (statistics, Parquet, manifest)
+#                on 0..8 encoder threads, against the GPU's rate (context: does it keep up?)
 #   throughput   bench/model/cuda_throughput.py: tokens/s and MFU of actcache run and its forward
 #                pass next to transformers (the seed's approach, and stopped after layer 8)
 # and one table at the end: PASS / FAIL / SKIPPED (INFO: context, not a check) per row. Exit
@@ -24,7 +26,7 @@
 # Sizes and limits (environment):
 #   CHECK_BUDGET_S=420       wall-clock budget of the whole check; stages shrink or are skipped
 #   CHECK_WORK=/tmp/actcache-check   models, corpus, outputs, logs
-#   CHECK_SKIP=              stages to skip, comma-separated: gtest,kernels,tiny,1b,throughput
+#   CHECK_SKIP=              stages to skip, comma-separated: gtest,kernels,tiny,1b,writer,throughput
 #   CHECK_TINY_SEQS=3 CHECK_1B_SEQS=2 CHECK_MIN_LEN=128 CHECK_MAX_LEN=512   correctness sequences
 #   CHECK_SEQ_LEN=4096 CHECK_BATCH=16 CHECK_RUN_BATCHES=24 CHECK_PEER_BATCHES=3   throughput
 #   CHECK_PEAK_TFLOPS=       datasheet dense bf16 peak when the GPU's name is not known
@@ -235,6 +237,19 @@ else
             --layer 8 --label 1b --actcache "$ACTCACHE" --seqs "${CHECK_1B_SEQS:-2}" \
             --min-len "${CHECK_MIN_LEN:-128}" --max-len "${CHECK_MAX_LEN:-512}" ${STAND_IN:+--stand-in-cpu}
     fi
+fi
+
+# ---------------------------------------------------------------- writer
+# The writer stage on this machine's cores, without the model: MB/s of raw activation bytes per
+# encoder-thread count. The 1B forward at ~360k tokens/s hands it ~1.5 GB/s.
+SBENCH=
+for b in "${BIN:-/nonexistent}/shard_sink_bench" "${BIN:-/nonexistent}/bench/pipeline/shard_sink_bench"; do
+    [[ -x $b ]] && SBENCH=$b && break
+done
+if ! skipped writer && [[ -n $SBENCH ]]; then
+    stage writer "$LOGS/writer.log" 60 200 "$SBENCH"
+    addrow writer "shard_sink_bench" INFO "$(grep -a '^BM_ShardSink' "$LOGS/writer.log" |
+        sed -E 's#.*writer_threads:([0-9]+).* MB/s=([0-9.]+)/s.*#\1 threads: \2 MB/s#' | paste -sd ';' | cut -c1-220)"
 fi
 
 # ---------------------------------------------------------------- throughput

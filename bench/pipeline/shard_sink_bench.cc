@@ -1,16 +1,18 @@
 // shard_sink_bench: rows per second into ShardSink (statistics, Parquet encoding with the
-// default dictionary + zstd, files, manifest) for 0, 1 and 2 encoder threads — the writer stage
+// default dictionary + zstd, files, manifest) for 0, 1, 2, ... encoder threads — the writer stage
 // of `actcache run` on its own, fed as fast as it takes rows. Rows are 2048 bf16 values of
 // N(0, 1) (the layer-8 MLP output's width); shards of the seed's 50,000 rows in a temporary folder.
 // Counters: rows/s, MB/s of raw activation bytes, and MB_per_cpu_s: raw MB per second of the
 // process's CPU time (all threads), the per-core cost.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <vector>
 
 #include "core/bf16.h"
+#include "core/thread_pool.h"
 #include "core/random.h"
 #include "pipeline/shard_sink.h"
 
@@ -61,7 +63,13 @@ void BM_ShardSink(benchmark::State& state) {
     state.counters["MB_per_cpu_s"] = static_cast<double>(state.iterations() * rows * kWidth * 2) / 1e6 /
                                      (static_cast<double>(cpu) / CLOCKS_PER_SEC);
 }
-BENCHMARK(BM_ShardSink)->ArgName("writer_threads")->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+// 0, 1 and 2 encoder threads, then powers of two up to half the machine's threads (the run's
+// default with cuda, at most 8: the rest feed the GPU and build rows).
+void WriterThreads(benchmark::internal::Benchmark* bench) {
+    bench->Arg(0)->Arg(1)->Arg(2);
+    for (int n = 4; n <= std::min(8, ThreadPool::HardwareThreads() / 2); n *= 2) bench->Arg(n);
+}
+BENCHMARK(BM_ShardSink)->ArgName("writer_threads")->Apply(WriterThreads)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
 }  // namespace
 
