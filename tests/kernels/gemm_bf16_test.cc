@@ -41,6 +41,14 @@ protected:
     }
 };
 
+// A random [N, K] bf16 weight (values of scale 0.1) and the matrix viewing it.
+struct RandomWeight {
+    RandomWeight(std::int64_t N, std::int64_t K, std::uint64_t seed)
+        : bits(ToBits(RandomBf16Values(N * K, seed, 0.1))), matrix{bits.data(), WeightType::kBf16, N, K} {}
+    const std::vector<std::uint16_t> bits;
+    const WeightMatrix matrix;  // views `bits`
+};
+
 INSTANTIATE_TEST_SUITE_P(Sets, GemmBf16Test,
                          ::testing::Values(CpuKernelSet::kAvx2, CpuKernelSet::kAvx512, CpuKernelSet::kAvx512Bf16),
                          [](const ::testing::TestParamInfo<CpuKernelSet>& set) {
@@ -122,8 +130,8 @@ TEST_P(GemmBf16Test, WideningKernelsAddInTheReferencesOrder) {
 TEST_P(GemmBf16Test, RowsDoNotDependOnBatchOrThreads) {
     const std::int64_t M = 37, K = 256, N = 192;
     const auto x = RandomBf16Values(M * K, 3);
-    const auto w_bits = ToBits(RandomBf16Values(N * K, 4, 0.1));
-    const WeightMatrix w{w_bits.data(), WeightType::kBf16, N, K};
+    const RandomWeight weight(N, K, 4);
+    const WeightMatrix& w = weight.matrix;
     const std::vector<float> all = Cpu(1, x, M, K, w);
     EXPECT_EQ(Cpu(2, x, M, K, w), all);
     EXPECT_EQ(Cpu(3, x, M, K, w), all);
@@ -139,8 +147,8 @@ TEST_P(GemmBf16Test, RowsDoNotDependOnBatchOrThreads) {
 TEST_P(GemmBf16Test, PreparedWeightsGiveTheSameResults) {
     const std::int64_t M = 5, K = 64, N = 70;
     const auto x = RandomBf16Values(M * K, 11);
-    const auto w_bits = ToBits(RandomBf16Values(N * K, 12, 0.1));
-    const WeightMatrix w{w_bits.data(), WeightType::kBf16, N, K};
+    const RandomWeight weight(N, K, 12);
+    const WeightMatrix& w = weight.matrix;
     const std::vector<float> unprepared = Cpu(1, x, M, K, w);
     ThreadPool pool(1);
     auto backend = MakeCpuBackend(pool, GetParam());
