@@ -34,6 +34,7 @@ bins=("$build/actcache")
 [[ -x $build/tests/cuda/actcache_cuda_tests ]] && bins+=("$build/tests/cuda/actcache_cuda_tests")
 [[ -x $build/bench/cuda/cuda_kernels_bench ]] && bins+=("$build/bench/cuda/cuda_kernels_bench")
 [[ -x $build/bench/pipeline/shard_sink_bench ]] && bins+=("$build/bench/pipeline/shard_sink_bench")
+[[ -x $build/bench/pipeline/host_pipeline_bench ]] && bins+=("$build/bench/pipeline/host_pipeline_bench")
 for b in "${bins[@]}"; do
     cp -L "$b" "$out/bin/"
 done

@@ -18,6 +18,9 @@
 #                layer 8)
 #   writer       .device/bin/shard_sink_bench: the writer stage alone (statistics, Parquet, manifest)
 #                on 0..8 encoder threads, against the GPU's rate (context: does it keep up?)
+#   host         .device/bin/host_pipeline_bench: the host side of `run` (read, tokenize, rows,
+#                statistics, Parquet) with a stand-in for the GPU: its top rate on these cores and
+#                the cores the GPU's rate needs (context)
 #   throughput   bench/model/cuda_throughput.py: tokens/s and MFU of actcache run and its forward
 #                pass next to transformers (the seed's approach, and stopped after layer 8)
 # and one table at the end: PASS / FAIL / SKIPPED (INFO: context, not a check) per row. Exit
@@ -26,7 +29,7 @@
 # Sizes and limits (environment):
 #   CHECK_BUDGET_S=420       wall-clock budget of the whole check; stages shrink or are skipped
 #   CHECK_WORK=/tmp/actcache-check   models, corpus, outputs, logs
-#   CHECK_SKIP=              stages to skip, comma-separated: gtest,kernels,tiny,1b,writer,throughput
+#   CHECK_SKIP=              stages to skip, comma-separated: gtest,kernels,tiny,1b,writer,host,throughput
 #   CHECK_TINY_SEQS=3 CHECK_1B_SEQS=2 CHECK_MIN_LEN=128 CHECK_MAX_LEN=512   correctness sequences
 #   CHECK_SEQ_LEN=4096 CHECK_BATCH=16 CHECK_RUN_BATCHES=24 CHECK_PEER_BATCHES=3   throughput
 #   CHECK_PEAK_TFLOPS=       datasheet dense bf16 peak when the GPU's name is not known
@@ -252,6 +255,19 @@ if ! skipped writer && [[ -n $SBENCH ]]; then
         sed -E 's#.*writer_threads:([0-9]+).* MB/s=([0-9.]+)/s.*#\1 threads: \2 MB/s#' | paste -sd ';' | cut -c1-220)"
 fi
 
+# ---------------------------------------------------------------- host
+# The host side of `run` on this machine's cores, the GPU replaced by a stand-in that computes
+# nothing: the rate the host can take rows at, and the cores ~360k tokens/s would keep busy.
+HBENCH=
+for b in "${BIN:-/nonexistent}/host_pipeline_bench" "${BIN:-/nonexistent}/bench/pipeline/host_pipeline_bench"; do
+    [[ -x $b ]] && HBENCH=$b && break
+done
+if ! skipped host && [[ -n $HBENCH ]]; then
+    stage host "$LOGS/host.log" 60 200 env ACTCACHE_BENCH_DIR="$WORK" "$HBENCH" --batches 24 --actcache "$ACTCACHE"
+    addrow host "host_pipeline_bench" INFO "$(grep -a -e '(ours)' -e 'at 362540' "$LOGS/host.log" | tr -s ' ' |
+        paste -sd ';' | cut -c1-220)"
+fi
+
 # ---------------------------------------------------------------- throughput
 if skipped throughput; then
     addrow throughput "stage" SKIPPED "CHECK_SKIP"
@@ -283,6 +299,12 @@ TABLE=$LOGS/device-check.md
         grep -a -B2 '^| what' "$LOGS/throughput.log" | head -1
         echo
         grep -a '^|' "$LOGS/throughput.log"
+        echo
+        grep -a '^actcache run, output on' "$LOGS/throughput.log"
+    fi
+    if [[ -f $LOGS/host.log ]]; then
+        echo
+        grep -a -A12 '^host side of' "$LOGS/host.log"
     fi
     if [[ -f $LOGS/kernels.log ]] && grep -aq '^| kernel' "$LOGS/kernels.log"; then
         echo
@@ -296,7 +318,7 @@ cat "$TABLE"
 
 if [[ -n ${OUT:-} ]]; then
     mkdir -p "$OUT"
-    for f in device-check.md gtest.log kernels.log compare-tiny.log compare-1b.log throughput.log make-model.log env.log; do
+    for f in device-check.md gtest.log kernels.log compare-tiny.log compare-1b.log host.log throughput.log make-model.log env.log; do
         [[ -f $LOGS/$f ]] && tail -c 16000000 "$LOGS/$f" > "$OUT/$f"
     done
 fi

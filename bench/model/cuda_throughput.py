@@ -133,7 +133,7 @@ class GpuMemorySampler:
 
 def actcache_run(args, model, corpus, output, extra=()):
     """(tokens, seconds end to end, seconds forward, peak GPU MiB, peak RSS MiB, seconds of startup
-    before the first forward pass), or the reason it failed. `extra`: more run options (the writer variants)."""
+    before the first forward pass, the summary's `stages:` line), or the reason it failed. `extra`: more run options (the writer variants)."""
     tokens = args.run_batches * args.batch * args.seq_len
     command = [args.actcache, "run", "--model", model, "--corpus", corpus, "--output", output,
                "--hook", "model.layers.%d.mlp" % args.layer, "--seq-len", str(args.seq_len),
@@ -158,8 +158,9 @@ def actcache_run(args, model, corpus, output, extra=()):
         return reason
     stages = STAGES.search(stdout)
     startup = float(stages.group(1)) if stages else 0.0
+    stages_line = re.search(r"^stages: .*$", stdout, re.M)
     return (int(match.group(1)), float(match.group(2)), float(match.group(3)), gpu_peak, usage.ru_maxrss / 1024,
-            startup)
+            startup, stages_line.group(0) if stages_line else "stages: not reported")
 
 
 def disk_write_rate(directory):
@@ -375,7 +376,7 @@ def main():
     print("|---|---|---|---|---|---|---|")
     table = []
     if isinstance(ours, tuple):
-        tokens, seconds, forward_seconds, gpu_peak, rss, startup = ours
+        tokens, seconds, forward_seconds, gpu_peak, rss, startup, _ = ours
         memory = "; ".join(([("%.1f GiB (nvidia-smi)" % (gpu_peak / 1024))] if gpu_peak else []) + ["RSS %.0f MiB" % rss])
         table.append(("actcache forward (%s)" % args.device, tokens / forward_seconds, through_8, memory))
         table.append(("actcache run, end to end, %d tokens" % tokens, tokens / seconds, through_8, ""))
@@ -399,6 +400,11 @@ def main():
             name, rate, tflops, pct(tflops, datasheet), pct(tflops, measured),
             "%.2f×" % (rate / seed_rate) if seed_rate else "", memory))
     print()
+    # Where each run's time went (busy seconds per stage; they overlap): which one holds it back.
+    for label, result in (("disk", ours), ("/dev/shm", in_memory)):
+        if isinstance(result, tuple):
+            print("actcache run, output on %s: %s" % (label, result[6]))
+    print()
     if disk_rate:
         bytes_per_token = 2 * cfg["hidden_size"]
         print("disk under %s: %.0f MB/s sequential write (dd, fsync); the run stores ~%d bytes of activations per "
@@ -415,7 +421,7 @@ def main():
         for goal in ("forward MFU >= 50%", "forward >= 5x the seed's approach", "run within 10% of forward"):
             row(goal, "FAIL", "actcache run failed, %s" % ours)
         return 1
-    tokens, seconds, forward_seconds, gpu_peak, _, startup = ours
+    tokens, seconds, forward_seconds, gpu_peak, _, startup, _ = ours
     forward_rate = tokens / forward_seconds
     tflops = forward_rate * through_8 / 1e12
     statuses = []

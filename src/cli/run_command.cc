@@ -77,8 +77,9 @@ void PrintSummary(const pipeline::RunSummary& summary) {
                 summary.forward_seconds, Human(forward_rate, "tokens").c_str(),
                 static_cast<long long>(summary.rows - summary.rows_at_start));
     std::printf("stages: startup %.2f s (model load, first batch), forward %.2f s, row building %.2f s, writer %.2f s "
-                "busy (stages overlap)\n",
-                summary.startup_seconds, summary.forward_seconds, summary.rows_seconds, summary.writer_seconds);
+                "busy, reading %.2f s (stages overlap)\n",
+                summary.startup_seconds, summary.forward_seconds, summary.rows_seconds, summary.writer_seconds,
+                summary.reader_seconds);
     std::printf("corpus: %lld records read, %lld kept by the filter (%lld too short, %lld too long, "
                 "%lld without lowercase, %lld numeric), %lld without a full window, %lld bad records "
                 "skipped, %lld with invalid UTF-8 replaced\n",

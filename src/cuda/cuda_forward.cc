@@ -1,15 +1,19 @@
 // CudaForward: model::ForwardEngine on one GPU (contract in cuda_forward.h).
 //
-// Data flow of one Run: token ids → pinned buffer → device (async) → embedding gather → the
+// Data flow of one pass: token ids → pinned buffer → device (async) → embedding gather → the
 // decoder layers as in model/llama_forward.cc, every activation a bf16 device buffer sized once
 // for max_batch × max_tokens rows → each capture copied, when its site is computed, into a
 // pinned host buffer on the same stream (so later in-place updates cannot reach it) → one
-// synchronization. Callers read the bf16 captures directly, or floats widened on first use.
+// synchronization. Start enqueues all of it and returns; Finish synchronizes. The pinned
+// captures come in two slots, used in turn, so that the caller reads one pass's captures while
+// the next pass computes and downloads into the other. Callers read the bf16 captures directly,
+// or floats widened on first use.
 // Weights are uploaded once at creation: bf16 matrices as stored, norms and RoPE tables as
 // float, the embedding table as bf16 rows (converted on the host from any stored dtype).
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -72,18 +76,26 @@ public:
             cudaStreamSynchronize(stream_);
             cudaStreamDestroy(stream_);
         }
+        for (cudaEvent_t event : {pass_start_, pass_end_}) {
+            if (event != nullptr) cudaEventDestroy(event);
+        }
     }
 
     Status Initialize();
     Status Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) override;
+    Status Start(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) override;
+    Status Finish() override;
+    double last_pass_seconds() const override { return last_pass_seconds_; }
     std::span<const float> capture(std::size_t hook_index) const override;
     std::int64_t capture_width(std::size_t hook_index) const override { return widths_[hook_index]; }
     std::span<const std::uint16_t> capture_bf16(std::size_t hook_index) const override {
-        return {pinned_captures_[hook_index].data(), static_cast<std::size_t>(M_ * widths_[hook_index])};
+        return {capture_slots_[ready_slot_][hook_index].data(), static_cast<std::size_t>(ready_M_ * widths_[hook_index])};
     }
 
 private:
     Status UploadEmbedding();
+    // Enqueues the whole pass (M_ rows of T tokens) on stream_; Start has checked the input.
+    Status Enqueue(std::span<const std::int32_t> tokens, std::int64_t T);
     Status Gemm(const std::uint16_t* x, std::int64_t K, const DeviceMatrix& w, std::uint16_t* y);
     // Enqueues the copy of `values` [M, width] for every hook at (point, layer); true when the
     // pass can stop (the last requested site is computed).
@@ -96,9 +108,16 @@ private:
     ThreadPool& host_pool_;
     HookSite last_site_;
     std::vector<std::int64_t> widths_;
-    std::int64_t M_ = 0;
+    std::int64_t M_ = 0;  // rows of the pass being enqueued (Start)
+    // Rows and capture slot of the last finished pass (what capture() reads), and the slot the
+    // started pass downloads into.
+    std::int64_t ready_M_ = 0;
+    int ready_slot_ = 0, started_slot_ = 0;
+    bool started_ = false;
+    double last_pass_seconds_ = 0;
 
     cudaStream_t stream_ = nullptr;
+    cudaEvent_t pass_start_ = nullptr, pass_end_ = nullptr;  // around each pass's work on stream_
     std::unique_ptr<GemmCublasLt> gemm_;
     DeviceArray<std::uint16_t> embedding_;  // [V, D]
     std::vector<DeviceLayer> layers_;
@@ -106,7 +125,7 @@ private:
     DeviceArray<std::int32_t> tokens_;
     DeviceArray<std::uint16_t> h_, normed_, q_, k_, v_, attention_, projected_, gate_, up_;
     PinnedArray<std::int32_t> pinned_tokens_;
-    std::vector<PinnedArray<std::uint16_t>> pinned_captures_;  // the captures as computed
+    std::array<std::vector<PinnedArray<std::uint16_t>>, 2> capture_slots_;  // [slot][hook], as computed
     // Widened to float on first use after a Run (callers storing bf16 use capture_bf16).
     mutable std::vector<std::vector<float>> captures_;
     mutable std::vector<bool> widened_;
@@ -118,6 +137,8 @@ Status CudaForward::Initialize() {
     for (const HookSite& site : options_.hooks) widths_.push_back(site.Width(c));
     ACT_CUDA_RETURN_IF_ERROR(cudaSetDevice(0), "cudaSetDevice");
     ACT_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    ACT_CUDA_RETURN_IF_ERROR(cudaEventCreate(&pass_start_), "cudaEventCreate");
+    ACT_CUDA_RETURN_IF_ERROR(cudaEventCreate(&pass_end_), "cudaEventCreate");
     ACT_ASSIGN_OR_RETURN(gemm_, GemmCublasLt::Create());
 
     const model::RequiredWeights required = model::WeightsForHooks(options_.hooks);
@@ -169,8 +190,10 @@ Status CudaForward::Initialize() {
         ACT_RETURN_IF_ERROR(allocate(up_, F, "MLP up"));
     }
     for (std::int64_t width : widths_) {
-        pinned_captures_.emplace_back();
-        ACT_RETURN_IF_ERROR(pinned_captures_.back().Allocate(static_cast<std::size_t>(rows * width), "captures"));
+        for (auto& slot : capture_slots_) {
+            slot.emplace_back();
+            ACT_RETURN_IF_ERROR(slot.back().Allocate(static_cast<std::size_t>(rows * width), "captures"));
+        }
         captures_.emplace_back();
         widened_.push_back(false);
     }
@@ -178,11 +201,11 @@ Status CudaForward::Initialize() {
 }
 
 std::span<const float> CudaForward::capture(std::size_t hook_index) const {
-    const std::int64_t n = M_ * widths_[hook_index];
+    const std::int64_t n = ready_M_ * widths_[hook_index];
     std::vector<float>& values = captures_[hook_index];
     if (!widened_[hook_index]) {
         values.resize(static_cast<std::size_t>(n));
-        const std::uint16_t* bits = pinned_captures_[hook_index].data();
+        const std::uint16_t* bits = capture_slots_[ready_slot_][hook_index].data();
         constexpr std::int64_t kChunk = std::int64_t{1} << 16;
         host_pool_.ParallelFor((n + kChunk - 1) / kChunk, [&](std::int64_t chunk) {
             const std::int64_t end = std::min(n, (chunk + 1) * kChunk);
@@ -224,7 +247,7 @@ Result<bool> CudaForward::Capture(HookPoint point, std::int64_t layer, const std
         const HookSite& site = options_.hooks[i];
         if (site.point == point && site.layer == layer) {
             ACT_CUDA_RETURN_IF_ERROR(
-                cudaMemcpyAsync(pinned_captures_[i].data(), values, static_cast<std::size_t>(M_ * widths_[i]) * 2,
+                cudaMemcpyAsync(capture_slots_[started_slot_][i].data(), values, static_cast<std::size_t>(M_ * widths_[i]) * 2,
                                 cudaMemcpyDeviceToHost, stream_),
                 "cudaMemcpyAsync (capture of " + site.name + ")");
         }
@@ -233,9 +256,39 @@ Result<bool> CudaForward::Capture(HookPoint point, std::int64_t layer, const std
 }
 
 Status CudaForward::Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) {
-    const model::LlamaConfig& c = model_.config();
-    ACT_RETURN_IF_ERROR(model::CheckForwardInput(c, options_, tokens, B, T));
+    ACT_RETURN_IF_ERROR(Start(tokens, B, T));
+    return Finish();
+}
+
+Status CudaForward::Finish() {
+    ACT_CHECK(started_);
+    started_ = false;
+    ACT_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_), "the forward pass on the GPU");
+    float milliseconds = 0;
+    ACT_CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&milliseconds, pass_start_, pass_end_), "cudaEventElapsedTime");
+    last_pass_seconds_ = milliseconds / 1e3;
+    ready_slot_ = started_slot_;
+    ready_M_ = M_;
+    std::fill(widened_.begin(), widened_.end(), false);
+    return Status::Ok();
+}
+
+Status CudaForward::Start(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) {
+    ACT_CHECK(!started_);
+    ACT_RETURN_IF_ERROR(model::CheckForwardInput(model_.config(), options_, tokens, B, T));
+    // The stream is idle (the last pass was finished), so the token buffer and the slot the
+    // caller is not reading are free.
+    started_slot_ = 1 - ready_slot_;
     M_ = B * T;
+    ACT_CUDA_RETURN_IF_ERROR(cudaEventRecord(pass_start_, stream_), "cudaEventRecord");
+    ACT_RETURN_IF_ERROR(Enqueue(tokens, T));
+    ACT_CUDA_RETURN_IF_ERROR(cudaEventRecord(pass_end_, stream_), "cudaEventRecord");
+    started_ = true;
+    return Status::Ok();
+}
+
+Status CudaForward::Enqueue(std::span<const std::int32_t> tokens, std::int64_t T) {
+    const model::LlamaConfig& c = model_.config();
     const std::int64_t D = c.hidden_size;
     std::memcpy(pinned_tokens_.data(), tokens.data(), tokens.size_bytes());
     ACT_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(tokens_.data(), pinned_tokens_.data(), tokens.size_bytes(),
@@ -253,8 +306,6 @@ Status CudaForward::Run(std::span<const std::int32_t> tokens, std::int64_t B, st
                                  "RMSNorm kernel (model.norm)");
         ACT_RETURN_IF_ERROR(Capture(HookPoint::kFinalNormOutput, c.num_hidden_layers, normed_.data()).status());
     }
-    ACT_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_), "the forward pass on the GPU");
-    std::fill(widened_.begin(), widened_.end(), false);
     return Status::Ok();
 }
 

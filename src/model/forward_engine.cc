@@ -1,8 +1,29 @@
 #include "model/forward_engine.h"
 
+#include <chrono>
 #include <string>
 
+#include "core/check.h"
+
 namespace actcache::model {
+
+Status ForwardEngine::Start(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) {
+    ACT_CHECK(!started_);
+    started_tokens_.assign(tokens.begin(), tokens.end());
+    started_B_ = B;
+    started_T_ = T;
+    started_ = true;
+    return Status::Ok();
+}
+
+Status ForwardEngine::Finish() {
+    ACT_CHECK(started_);
+    started_ = false;
+    const auto start = std::chrono::steady_clock::now();
+    Status status = Run(started_tokens_, started_B_, started_T_);
+    last_pass_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return status;
+}
 
 Status CheckForwardOptions(const LlamaConfig& config, const ForwardOptions& options) {
     if (options.hooks.empty()) return Status::InvalidArgument("no hook site given");

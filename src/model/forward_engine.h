@@ -7,6 +7,12 @@
 // in the order of ForwardOptions::hooks as float values ([B, T, width] row-major; in bf16 mode
 // every value is exactly a bf16). The value computed for one token depends only on its own
 // sequence up to and including it — never on B, the other sequences, or thread counts.
+//
+// Start/Finish split a pass in two so that a caller can work on the previous pass's captures
+// while the next one computes: Start(n+1), read the captures of pass n, Finish() — the captures
+// are then pass n+1's. An engine that computes elsewhere (the GPU) overrides both and keeps two
+// sets of captures; every other engine gets the default, which computes in Finish. An engine
+// may be destroyed with a pass started and not finished: the pass is abandoned.
 #pragma once
 
 #include <cstdint>
@@ -34,14 +40,35 @@ public:
     // for an id outside [0, vocab_size); for B or T past the limits given at creation.
     virtual Status Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) = 0;
 
-    // Values of hook i from the last Run: [B, T, width] row-major, valid until the next Run.
+    // Begins a pass over tokens [B·T] (copied: the span need not outlive the call) and may return
+    // before it is done. The captures of the pass before stay valid until Finish returns.
+    // REQUIRES: no pass started and not yet finished.
+    virtual Status Start(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T);
+    // Waits for the started pass; then the captures are its values, as after Run. Errors are
+    // Run's, from whichever of Start and Finish finds them. REQUIRES: a pass was started.
+    virtual Status Finish();
+
+    // Seconds the last pass ended by Finish took where it ran: the GPU's time between events
+    // around the pass on its stream, or the wall time of Run for an engine that computes on the
+    // calling thread. Host work overlapped with a GPU pass is not in it.
+    virtual double last_pass_seconds() const { return last_pass_seconds_; }
+
+    // Values of hook i from the last pass (Run, or Start .. Finish): [B, T, width] row-major,
+    // valid until the next Run or Finish.
     virtual std::span<const float> capture(std::size_t hook_index) const = 0;
     virtual std::int64_t capture_width(std::size_t hook_index) const = 0;
 
     // The same values as bf16 bit patterns when the engine holds them that way (the CUDA
     // engine), else empty: a caller storing bf16 then copies bits instead of rounding floats,
-    // and the engine never widens them. Valid until the next Run.
+    // and the engine never widens them. Valid as capture() is.
     virtual std::span<const std::uint16_t> capture_bf16(std::size_t /*hook_index*/) const { return {}; }
+
+private:
+    // The default Start/Finish: the started pass's input, run by Finish.
+    std::vector<std::int32_t> started_tokens_;
+    std::int64_t started_B_ = 0, started_T_ = 0;
+    bool started_ = false;
+    double last_pass_seconds_ = 0;
 };
 
 // The checks every engine makes at creation: at least one hook, limits >= 1, max_tokens within

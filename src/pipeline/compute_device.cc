@@ -1,5 +1,6 @@
 #include "pipeline/compute_device.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "cuda/cuda_forward.h"
@@ -66,6 +67,10 @@ Result<ResolvedDevice> ResolveComputeDevice(const std::string& requested, kernel
         return Status::InvalidArgument("--device cuda computes in bf16 only; --dtype f32 runs on the CPU (--device cpu)");
     }
     return ResolvedDevice{ComputeDevice::kCuda, "cuda: " + probe.description};
+}
+
+int DefaultWriterThreads(ComputeDevice device) {
+    return device == ComputeDevice::kCuda ? std::clamp(ThreadPool::HardwareThreads() / 2, 1, 8) : 0;
 }
 
 Result<std::unique_ptr<model::ForwardEngine>> CreateForwardEngine(ComputeDevice device, const model::LlamaModel& model,

@@ -29,6 +29,11 @@ struct ResolvedDevice {
 Result<ResolvedDevice> ResolveComputeDevice(const std::string& requested, kernels::Precision precision,
                                             int threads);
 
+// Shard encoder threads (ShardSinkOptions::writer_threads) when --writer-threads is not given. A
+// GPU makes rows faster than one core encodes them: half the cores, up to 8. On the CPU the
+// cores compute the forward pass and the writer thread encodes as rows arrive: 0.
+int DefaultWriterThreads(ComputeDevice device);
+
 // The engine for `device`. `pool` runs the CPU kernels (kCpu) or the host-side conversions
 // (kCuda); it and `model` must outlive the engine.
 Result<std::unique_ptr<model::ForwardEngine>> CreateForwardEngine(ComputeDevice device,

@@ -14,6 +14,7 @@
 #include "core/bounded_queue.h"
 #include "core/file_util.h"
 #include "core/interrupt.h"
+#include "core/large_buffer.h"
 #include "core/thread_pool.h"
 #include "corpus/source_list.h"
 #include "hub/upload.h"
@@ -42,7 +43,7 @@ struct RowBlock {
     std::vector<RowOrigin> origins;
     std::vector<std::int64_t> doc_ids;
     std::vector<std::int32_t> tok_pos, token_ids;
-    std::vector<std::vector<std::byte>> activations;
+    std::vector<ByteBuffer> activations;
 };
 
 // The first failure of any stage; the others see `stopping` and wind down.
@@ -80,6 +81,62 @@ void WriteActivations(std::span<const float> values, dataset::ActivationType typ
     for (std::size_t d = 0; d < values.size(); ++d) {
         const std::uint16_t bits = RoundToBf16(values[d]);
         std::memcpy(dst + 2 * d, &bits, 2);
+    }
+}
+
+// Fills `block` (emptied first, its memory kept) with the rows of `windows` that the dataset
+// keeps, from the engine's captures of the pass over them: every non-special token after
+// `resume_after`, in order. The activations are copied in parallel on `pool`, which matters
+// when a GPU produces a batch in milliseconds.
+void BuildRows(const std::vector<corpus::Window>& windows, const model::ForwardEngine& forward,
+               const std::vector<dataset::ActivationColumn>& columns, const std::vector<bool>& special,
+               const RowOrigin& resume_after, ThreadPool& pool, RowBlock& block) {
+    block.origins.clear();
+    block.doc_ids.clear();
+    block.tok_pos.clear();
+    block.token_ids.clear();
+    std::vector<std::int64_t> kept;  // b·T + j of each row
+    const auto T = static_cast<std::int64_t>(windows.front().tokens.size());
+    for (std::size_t b = 0; b < windows.size(); ++b) {
+        const corpus::Window& window = windows[b];
+        for (std::int64_t j = 0; j < T; ++j) {
+            const std::int32_t token = window.tokens[static_cast<std::size_t>(j)];
+            if (special[static_cast<std::size_t>(token)]) continue;
+            const RowOrigin origin{window.doc_id, window.ordinal, j};
+            if (origin <= resume_after) continue;
+            kept.push_back(static_cast<std::int64_t>(b) * T + j);
+            block.origins.push_back(origin);
+            block.doc_ids.push_back(window.doc_id);
+            block.tok_pos.push_back(window.tok_pos[static_cast<std::size_t>(j)]);
+            block.token_ids.push_back(token);
+        }
+    }
+    block.activations.resize(columns.size());
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        const std::int64_t width = forward.capture_width(c);
+        const std::size_t row_bytes = static_cast<std::size_t>(width) * dataset::BytesPerValue(columns[c].type);
+        // Room for every token of the batch, whatever this one keeps: a reused block then never
+        // grows again (which would reallocate at twice the size and copy).
+        block.activations[c].reserve(windows.size() * static_cast<std::size_t>(T) * row_bytes);
+        block.activations[c].resize(kept.size() * row_bytes);  // not zeroed: every byte is written below
+        constexpr std::int64_t kRowsPerTask = 256;
+        const auto rows = static_cast<std::int64_t>(kept.size());
+        // bf16 bits straight from the engine when it has them (the GPU), else from floats.
+        const std::span<const std::uint16_t> bits =
+            columns[c].type == dataset::ActivationType::kBf16Bits ? forward.capture_bf16(c) : std::span<const std::uint16_t>();
+        const std::span<const float> values = bits.empty() ? forward.capture(c) : std::span<const float>();
+        pool.ParallelFor((rows + kRowsPerTask - 1) / kRowsPerTask, [&](std::int64_t task) {
+            for (std::int64_t r = task * kRowsPerTask; r < std::min(rows, (task + 1) * kRowsPerTask); ++r) {
+                const std::int64_t source = kept[static_cast<std::size_t>(r)] * width;
+                std::byte* destination = block.activations[c].data() + static_cast<std::size_t>(r) * row_bytes;
+                if (!bits.empty()) {
+                    std::memcpy(destination, bits.data() + source, row_bytes);
+                } else {
+                    WriteActivations(values.subspan(static_cast<std::size_t>(source), static_cast<std::size_t>(width)),
+                                     columns[c].type, destination);
+                }
+            }
+        });
     }
 }
 
@@ -317,10 +374,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     sink_options.output_dir = options.output;
     sink_options.shard_size = options.shard_size;
     sink_options.shards_per_folder = options.shards_per_folder;
-    // A GPU makes rows faster than one core can encode them: spread shards over the cores.
-    sink_options.writer_threads = options.writer_threads >= 0 ? options.writer_threads
-                                  : device.device == ComputeDevice::kCuda ? std::clamp(ThreadPool::HardwareThreads() / 2, 1, 8)
-                                                                           : 0;
+    sink_options.writer_threads = options.writer_threads >= 0 ? options.writer_threads : DefaultWriterThreads(device.device);
     sink_options.format = options.format == "arrow" ? ShardFormat::kArrow : ShardFormat::kParquet;
     sink_options.parquet.activation_columns = columns;
     sink_options.parquet.compression = options.compression;
@@ -365,7 +419,9 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     forward_options.hooks = sites;
     forward_options.max_batch = options.batch;
     forward_options.max_tokens = options.windows.seq_len;
-    ACT_ASSIGN_OR_RETURN(auto forward, CreateForwardEngine(device.device, *llama, forward_options, compute_pool));
+    ACT_ASSIGN_OR_RETURN(auto forward, environment.engine_factory
+                                           ? environment.engine_factory(*llama, forward_options, compute_pool)
+                                           : CreateForwardEngine(device.device, *llama, forward_options, compute_pool));
     std::vector<bool> special(static_cast<std::size_t>(std::max<std::int64_t>(tokenizer->vocab_size(), config.vocab_size)));
     for (std::int32_t id : tokenizer->special_ids()) {
         if (id >= 0 && static_cast<std::size_t>(id) < special.size()) special[static_cast<std::size_t>(id)] = true;
@@ -386,9 +442,10 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     BoundedQueue<WindowBatch> batches(2);
     BoundedQueue<RowBlock> blocks(2);
     // Blocks the writer has finished with, back to the compute stage to be refilled: their memory
-    // is mapped already, so a batch's rows cost no page faults or zero-filling (at GPU speed,
-    // fresh blocks cost more than the copying itself).
-    BoundedQueue<RowBlock> spare_blocks(1);
+    // is mapped already, so a batch's rows cost no page faults (at GPU speed, fresh blocks cost
+    // more than the copying itself). A block is made only when there is no spare, so at most 4
+    // exist (2 queued, 1 written, 1 filled) and 3 spares keep every one of them.
+    BoundedQueue<RowBlock> spare_blocks(3);
     // Why the reader ended: written by the reader before it closes `batches`, read by the writer
     // after `blocks` is closed (which happens after), so the queues order the accesses.
     std::string reader_end = "end of corpus";
@@ -404,9 +461,10 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     };
     std::atomic<int> finished{0};
     // Where the time goes, for the summary; each written by one stage, read after it is joined.
-    double forward_seconds = 0;  // compute thread: in ForwardEngine::Run
+    double forward_seconds = 0;  // compute thread: the engine's passes (ForwardEngine::last_pass_seconds)
     double rows_seconds = 0;     // compute thread: building rows from the captures
     double startup_seconds = 0;  // from the start until the first forward pass begins
+    double reader_seconds = 0;   // reader thread: reading, filtering, tokenizing, windowing
     double writer_seconds = 0;   // writer thread: in ShardSink (rows in, shards out)
 
     // Stage 1: documents to batches of windows.
@@ -437,7 +495,9 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
         bool ended = false;
         while (!stop.stopping()) {
             corpus::Window window;
+            const auto read_start = std::chrono::steady_clock::now();
             Result<bool> more = windows.Next(window);
+            reader_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
             counters.records = documents.counters().records;
             counters.documents_kept = windows.counters().documents_kept;
             if (!more.ok()) {
@@ -479,76 +539,48 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
         ++finished;
     });
 
-    // Stage 2: the model, and rows of the non-special tokens.
+    // Stage 2: the model, and rows of the non-special tokens. The engine computes batch n+1
+    // (Start .. Finish) while this thread builds the rows of batch n from its captures, so that
+    // a GPU never waits for the row building.
     std::jthread compute_thread([&] {
+        std::optional<WindowBatch> computed;  // the batch whose captures the engine holds
+        std::vector<std::int32_t> tokens;
+        auto hand_over_rows = [&]() -> bool {
+            const auto rows_start = std::chrono::steady_clock::now();
+            RowBlock block = spare_blocks.TryPop().value_or(RowBlock{});
+            BuildRows(computed->windows, *forward, columns, special, resume_after, compute_pool, block);
+            rows_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - rows_start).count();
+            return blocks.Push(std::move(block));  // waits while the writer is two blocks behind
+        };
         while (std::optional<WindowBatch> batch = batches.Pop()) {
             if (stop.stopping()) break;
             const auto B = static_cast<std::int64_t>(batch->windows.size());
             const auto T = static_cast<std::int64_t>(batch->windows.front().tokens.size());
-            std::vector<std::int32_t> tokens;
-            tokens.reserve(static_cast<std::size_t>(B * T));
+            tokens.clear();
             for (const corpus::Window& window : batch->windows) tokens.insert(tokens.end(), window.tokens.begin(), window.tokens.end());
-            const auto forward_start = std::chrono::steady_clock::now();
-            if (counters.forward_tokens == 0) {
-                startup_seconds = std::chrono::duration<double>(forward_start - start_time).count();
+            if (counters.forward_tokens == 0 && !computed) {
+                startup_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
             }
-            if (Status status = forward->Run(tokens, B, T); !status.ok()) {
+            if (Status status = forward->Start(tokens, B, T); !status.ok()) {
                 fail(status);
+                computed.reset();
                 break;
             }
-            const auto forward_end = std::chrono::steady_clock::now();
-            forward_seconds += std::chrono::duration<double>(forward_end - forward_start).count();
-            // Rows of the non-special tokens: their origins first (cheap), then their activations
-            // converted in parallel, which matters when a GPU produces a batch in milliseconds.
-            RowBlock block = spare_blocks.TryPop().value_or(RowBlock{});
-            block.origins.clear();
-            block.doc_ids.clear();
-            block.tok_pos.clear();
-            block.token_ids.clear();
-            std::vector<std::int64_t> kept;  // b·T + j of each row
-            for (std::int64_t b = 0; b < B; ++b) {
-                const corpus::Window& window = batch->windows[static_cast<std::size_t>(b)];
-                for (std::int64_t j = 0; j < T; ++j) {
-                    const std::int32_t token = window.tokens[static_cast<std::size_t>(j)];
-                    if (special[static_cast<std::size_t>(token)]) continue;
-                    const RowOrigin origin{window.doc_id, window.ordinal, j};
-                    if (origin <= resume_after) continue;
-                    kept.push_back(b * T + j);
-                    block.origins.push_back(origin);
-                    block.doc_ids.push_back(window.doc_id);
-                    block.tok_pos.push_back(window.tok_pos[static_cast<std::size_t>(j)]);
-                    block.token_ids.push_back(token);
-                }
+            if (computed && !hand_over_rows()) {  // stopped: the started pass is abandoned
+                computed.reset();
+                break;
             }
-            block.activations.resize(columns.size());
-            for (std::size_t c = 0; c < columns.size(); ++c) {
-                const std::int64_t width = forward->capture_width(c);
-                const std::size_t row_bytes = static_cast<std::size_t>(width) * dataset::BytesPerValue(columns[c].type);
-                block.activations[c].resize(kept.size() * row_bytes);  // every byte is written below
-                constexpr std::int64_t kRowsPerTask = 256;
-                const auto rows = static_cast<std::int64_t>(kept.size());
-                // bf16 bits straight from the engine when it has them (the GPU), else from floats.
-                const std::span<const std::uint16_t> bits =
-                    columns[c].type == dataset::ActivationType::kBf16Bits ? forward->capture_bf16(c) : std::span<const std::uint16_t>();
-                const std::span<const float> values = bits.empty() ? forward->capture(c) : std::span<const float>();
-                compute_pool.ParallelFor((rows + kRowsPerTask - 1) / kRowsPerTask, [&](std::int64_t task) {
-                    for (std::int64_t r = task * kRowsPerTask; r < std::min(rows, (task + 1) * kRowsPerTask); ++r) {
-                        const std::int64_t source = kept[static_cast<std::size_t>(r)] * width;
-                        std::byte* destination = block.activations[c].data() + static_cast<std::size_t>(r) * row_bytes;
-                        if (!bits.empty()) {
-                            std::memcpy(destination, bits.data() + source, row_bytes);
-                        } else {
-                            WriteActivations(values.subspan(static_cast<std::size_t>(source), static_cast<std::size_t>(width)),
-                                             columns[c].type, destination);
-                        }
-                    }
-                });
+            if (Status status = forward->Finish(); !status.ok()) {
+                fail(status);
+                computed.reset();
+                break;
             }
-            rows_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - forward_end).count();
+            forward_seconds += forward->last_pass_seconds();
             counters.windows += B;
             counters.forward_tokens += B * T;
-            if (!blocks.Push(std::move(block))) break;
+            computed = std::move(batch);
         }
+        if (computed && !stop.stopping()) hand_over_rows();
         blocks.Close();
         ++finished;
     });
@@ -633,6 +665,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     summary.forward_seconds = forward_seconds;
     summary.rows_seconds = rows_seconds;
     summary.startup_seconds = startup_seconds;
+    summary.reader_seconds = reader_seconds;
     summary.writer_seconds = writer_seconds;
     fill_totals(sink.manifest());
     if (Status error = stop.error(); !error.ok()) return error;

@@ -14,13 +14,18 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
+#include "core/thread_pool.h"
 #include "corpus/document_reader.h"
 #include "corpus/window_reader.h"
+#include "model/forward_engine.h"
+#include "model/llama_model.h"
 #include "pipeline/hub_publisher.h"
 #include "pipeline/run_options.h"
 
@@ -37,10 +42,12 @@ struct RunSummary {
     std::int64_t bytes = 0;         // Parquet bytes of all shards
     std::int64_t forward_tokens = 0;  // tokens run through the model in this session
     double seconds = 0;             // wall time of this session
-    double forward_seconds = 0;     // of which the forward pass (model load not included)
-    double rows_seconds = 0;        // building rows from the captures (compute stage, after each pass)
+    // Where the time went; the stages overlap, so these do not add up to `seconds`.
     double startup_seconds = 0;     // model load and the first batch's reading, before the first pass
-    double writer_seconds = 0;      // the writer stage inside ShardSink (copying rows, committing shards)
+    double reader_seconds = 0;      // reading, filtering, tokenizing, windowing (the reader stage)
+    double forward_seconds = 0;     // the forward passes where they ran (last_pass_seconds)
+    double rows_seconds = 0;        // building rows from the captures (compute stage)
+    double writer_seconds = 0;      // the writer stage inside ShardSink (taking rows, committing shards)
     std::string stopped_by;         // "end of corpus", "--max-tokens", ...
     std::vector<double> rms;        // per hook, over all rows
     std::vector<std::string> columns;
@@ -50,9 +57,17 @@ struct RunSummary {
     std::optional<PublishReport> push;   // when pushing: where the shards stand on the Hub
 };
 
+// Makes the forward engine of a run (the arguments as CreateForwardEngine takes them).
+using ForwardEngineFactory = std::function<Result<std::unique_ptr<model::ForwardEngine>>(
+    const model::LlamaModel& model, model::ForwardOptions options, ThreadPool& pool)>;
+
 struct RunEnvironment {
     bool progress_on_terminal = false;  // redraw one line, else log lines
     double log_interval_seconds = 10;
+    // Tests and benchmarks only: when set, the run's engine comes from here instead of
+    // --device's (which is still resolved and recorded). bench/pipeline/host_pipeline_bench
+    // stands in a GPU this way to measure the host side of a run.
+    ForwardEngineFactory engine_factory;
 };
 
 // Errors: bad options (InvalidArgument naming the option), a resume with different output

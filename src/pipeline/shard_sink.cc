@@ -63,7 +63,7 @@ struct ShardSink::Job {
     // Parallel mode: the rows, as AddRow took them, until the encoder writes them.
     std::vector<std::int64_t> doc_ids;
     std::vector<std::int32_t> tok_pos, token_ids;
-    std::vector<std::vector<std::byte>> activations;  // per column: rows × row bytes
+    std::vector<ByteBuffer> activations;  // per column: rows × row bytes
     // Scratch for one row's values, aligned for the statistics.
     std::vector<std::uint16_t> bits_row;
     std::vector<float> float_row;

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/large_buffer.h"
 #include "core/status.h"
 #include "dataset/dataset_card.h"
 #include "dataset/parquet_shard_writer.h"
@@ -112,7 +113,7 @@ private:
     // Memory of committed shards, for the next shards: fresh memory costs a page fault per 4 KB
     // on first touch, more than the copy into it. Row buffers (parallel mode), emptied, and
     // Parquet writers' working memory.
-    std::vector<std::vector<std::vector<std::byte>>> spare_buffers_;
+    std::vector<std::vector<ByteBuffer>> spare_buffers_;
     std::vector<std::unique_ptr<dataset::ParquetWriterBuffers>> spare_writer_buffers_;
 };
 

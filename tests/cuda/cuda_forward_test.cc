@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -285,6 +286,47 @@ TEST_P(CudaForwardTest, TokenValuesDoNotDependOnTheBatch) {
             << hooks[i];
     }
     EXPECT_EQ(together, Run(true, Precision::kBf16, hooks, batch, 3)) << "two runs differ";
+}
+
+// Start .. Finish as the run pipeline uses them: the previous pass's captures (bf16 bits and
+// widened floats) stay while the next pass computes and downloads into the other slot; after
+// Finish the captures are the new pass's, as Run gives them; the pass's GPU time is measured.
+TEST_P(CudaForwardTest, StartKeepsThePreviousCapturesWhileTheNextPassComputes) {
+    const std::vector<std::string> hooks = {"model.layers.3.mlp", "model.layers.1"};
+    const std::int64_t T = 96;
+    const auto first = Tokens(2 * T, 5), second = Tokens(2 * T, 6);
+    const auto expected_first = Run(true, Precision::kBf16, hooks, first, 2);
+    const auto expected_second = Run(true, Precision::kBf16, hooks, second, 2);
+    auto model = model::LlamaModel::Load(dir_.path(), Precision::kBf16, config_.num_hidden_layers, true);
+    ASSERT_TRUE(model.ok());
+    std::vector<model::HookSite> sites;
+    for (const auto& hook : hooks) sites.push_back(*model::ParseHookSite(hook, config_));
+    ThreadPool pool(2);
+    auto engine = CreateCudaForward(**model, model::ForwardOptions{.hooks = sites, .max_batch = 2, .max_tokens = T}, pool);
+    ASSERT_TRUE(engine.ok()) << engine.status().message();
+    model::ForwardEngine& forward = **engine;
+    auto captures = [&] {
+        std::vector<std::vector<float>> out;
+        for (std::size_t i = 0; i < hooks.size(); ++i) {
+            std::vector<float> widened;
+            for (std::uint16_t bits : forward.capture_bf16(i)) widened.push_back(Bf16ToFloat(bits));
+            EXPECT_TRUE(std::equal(widened.begin(), widened.end(), forward.capture(i).begin(), forward.capture(i).end()));
+            out.push_back(std::move(widened));
+        }
+        return out;
+    };
+    ASSERT_TRUE(forward.Start(first, 2, T).ok());
+    ASSERT_TRUE(forward.Finish().ok());
+    EXPECT_EQ(captures(), expected_first);
+    for (int pass = 0; pass < 3; ++pass) {  // both slots, in turn
+        const auto& next = pass % 2 == 0 ? second : first;
+        const auto& before = pass % 2 == 0 ? expected_first : expected_second;
+        ASSERT_TRUE(forward.Start(next, 2, T).ok());
+        EXPECT_EQ(captures(), before) << "pass " << pass;
+        ASSERT_TRUE(forward.Finish().ok());
+        EXPECT_EQ(captures(), pass % 2 == 0 ? expected_second : expected_first) << "pass " << pass;
+        EXPECT_GT(forward.last_pass_seconds(), 0);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(HeadDims, CudaForwardTest, ::testing::Values(16, 64, 128));

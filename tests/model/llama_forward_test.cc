@@ -229,6 +229,43 @@ TEST_F(LlamaForwardTest, StopsAfterTheLastHookedSite) {
     EXPECT_EQ(counting.norms, 4);     // 2 per layer; no final norm
 }
 
+// ForwardEngine's default Start/Finish: the captures of the pass before stay until Finish,
+// which then gives what Run gives.
+TEST_F(LlamaForwardTest, StartKeepsThePreviousCapturesUntilFinish) {
+    const std::int64_t T = 24;
+    const std::vector<std::int32_t> first = Tokens(T, 7), second = Tokens(T, 8);
+    const auto expected_first = Run(hooks_, first, 1, 1), expected_second = Run(hooks_, second, 1, 1);
+    auto model = LlamaModel::Load(dir_->path(), kernels::Precision::kBf16, 4, true);
+    ASSERT_TRUE(model.ok());
+    std::vector<HookSite> sites;
+    for (const auto& hook : hooks_) sites.push_back(*ParseHookSite(hook, (*model)->config()));
+    ThreadPool pool(1);
+    auto backend = kernels::MakeReferenceBackend(pool);
+    auto forward = LlamaForward::Create(**model, *backend, ForwardOptions{.hooks = sites, .max_batch = 1, .max_tokens = T});
+    ASSERT_TRUE(forward.ok());
+    ForwardEngine& engine = **forward;
+    auto captures = [&] {
+        std::vector<std::vector<float>> out;
+        for (std::size_t i = 0; i < sites.size(); ++i) out.emplace_back(engine.capture(i).begin(), engine.capture(i).end());
+        return out;
+    };
+    ASSERT_TRUE(engine.Start(first, 1, T).ok());
+    ASSERT_TRUE(engine.Finish().ok());
+    EXPECT_EQ(captures(), expected_first);
+    std::vector<std::int32_t> reused = second;  // Start copies its input
+    ASSERT_TRUE(engine.Start(reused, 1, T).ok());
+    std::fill(reused.begin(), reused.end(), 0);
+    EXPECT_EQ(captures(), expected_first);
+    ASSERT_TRUE(engine.Finish().ok());
+    EXPECT_EQ(captures(), expected_second);
+    EXPECT_GT(engine.last_pass_seconds(), 0);
+    // An error of the pass comes from Finish.
+    std::vector<std::int32_t> bad = first;
+    bad[3] = 1 << 20;
+    ASSERT_TRUE(engine.Start(bad, 1, T).ok());
+    EXPECT_THAT(engine.Finish().message(), HasSubstr("position 3"));
+}
+
 TEST_F(LlamaForwardTest, BadInputsAreClearErrors) {
     auto model = LlamaModel::Load(dir_->path(), kernels::Precision::kBf16, 1, false);
     ASSERT_TRUE(model.ok());

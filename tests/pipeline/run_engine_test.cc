@@ -1,0 +1,173 @@
+// RunJob with engines other than --device's (RunEnvironment::engine_factory): the compute stage's
+// use of ForwardEngine::Start/Finish, checked without a GPU.
+//
+// TwoSlotEngine behaves as the CUDA engine does towards its caller: it computes a pass at Start
+// (on the CPU engine it wraps) into the capture slot the caller is not reading, hands out bf16
+// bits (capture_bf16), and switches slots at Finish. A pipeline that read a pass's captures at
+// the wrong time, or rebuilt rows from floats instead of the bits, would write other bytes than
+// the plain CPU run, which is the reference here (itself checked against independent oracles in
+// run_e2e_test.cc).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/bf16.h"
+#include "pipeline/compute_device.h"
+#include "pipeline/run.h"
+#include "support/temp_dir.h"
+
+namespace actcache::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class TwoSlotEngine final : public model::ForwardEngine {
+public:
+    // fail_at_start / fail_at_finish: the pass (0-based) whose Start / Finish fails, or -1.
+    TwoSlotEngine(std::unique_ptr<model::ForwardEngine> inner, std::size_t hooks, int fail_at_start, int fail_at_finish)
+        : inner_(std::move(inner)), fail_at_start_(fail_at_start), fail_at_finish_(fail_at_finish) {
+        for (auto& slot : slots_) slot.resize(hooks);
+    }
+
+    Status Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) override {
+        ACT_RETURN_IF_ERROR(Start(tokens, B, T));
+        return Finish();
+    }
+    Status Start(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) override {
+        if (passes_ == fail_at_start_) return Status::Internal("start failed on pass " + std::to_string(passes_));
+        ACT_RETURN_IF_ERROR(inner_->Run(tokens, B, T));
+        std::vector<std::vector<std::uint16_t>>& slot = slots_[1 - ready_];
+        for (std::size_t h = 0; h < slot.size(); ++h) {
+            slot[h].clear();
+            for (float value : inner_->capture(h)) slot[h].push_back(RoundToBf16(value));  // exact: bf16 values
+        }
+        return Status::Ok();
+    }
+    Status Finish() override {
+        if (passes_ == fail_at_finish_) return Status::Internal("finish failed on pass " + std::to_string(passes_));
+        ++passes_;
+        ready_ = 1 - ready_;
+        return Status::Ok();
+    }
+    std::span<const float> capture(std::size_t) const override {
+        ADD_FAILURE() << "the pipeline widened bf16 captures instead of copying their bits";
+        return {};
+    }
+    std::span<const std::uint16_t> capture_bf16(std::size_t hook) const override { return slots_[ready_][hook]; }
+    std::int64_t capture_width(std::size_t hook) const override { return inner_->capture_width(hook); }
+
+private:
+    std::unique_ptr<model::ForwardEngine> inner_;
+    const int fail_at_start_, fail_at_finish_;
+    std::array<std::vector<std::vector<std::uint16_t>>, 2> slots_;  // [slot][hook]
+    int ready_ = 0;
+    int passes_ = 0;
+};
+
+ForwardEngineFactory TwoSlotFactory(int fail_at_start = -1, int fail_at_finish = -1) {
+    return [=](const model::LlamaModel& model, model::ForwardOptions options,
+               ThreadPool& pool) -> Result<std::unique_ptr<model::ForwardEngine>> {
+        const std::size_t hooks = options.hooks.size();
+        ACT_ASSIGN_OR_RETURN(auto inner, CreateForwardEngine(ComputeDevice::kCpu, model, std::move(options), pool));
+        return std::unique_ptr<model::ForwardEngine>(
+            std::make_unique<TwoSlotEngine>(std::move(inner), hooks, fail_at_start, fail_at_finish));
+    };
+}
+
+// Every file of a dataset folder but the manifest (which records the session), path → bytes.
+std::map<std::string, std::string> DatasetFiles(const std::string& dir) {
+    std::map<std::string, std::string> files;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        const std::string relative = fs::relative(entry.path(), dir).string();
+        if (entry.is_regular_file() && !relative.starts_with(".actcache")) {
+            files[relative] = testing::ReadFile(entry.path().string());
+        }
+    }
+    return files;
+}
+
+class RunEngineTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        dir_ = new testing::TempDir();
+        ASSERT_EQ(testing::RunActcache({"make-model", "--preset", "tiny", "--seed", "4", "--out", dir_->File("model")})
+                      .exit_code,
+                  0);
+        ASSERT_EQ(testing::RunShell("python3 " +
+                                    testing::ShellQuote(std::string(ACTCACHE_SOURCE_DIR) + "/tools/make_pile_corpus.py") +
+                                    " " + testing::ShellQuote(dir_->File("corpus.jsonl")) +
+                                    " --docs 40 --words-max 120 --seed 2")
+                      .exit_code,
+                  0);
+    }
+    static void TearDownTestSuite() { delete dir_; }
+
+    static RunOptions Options(const std::string& output) {
+        RunOptions options;
+        options.model = dir_->File("model");
+        options.corpus = {dir_->File("corpus.jsonl")};
+        options.hooks = {"model.layers.1.mlp", "model.layers.0.self_attn"};
+        options.windows.seq_len = 32;
+        options.batch = 3;
+        options.shard_size = 300;
+        options.threads = 2;
+        options.device = "cpu";
+        options.quiet = true;
+        options.output = output;
+        return options;
+    }
+
+    static testing::TempDir* dir_;
+};
+
+testing::TempDir* RunEngineTest::dir_ = nullptr;
+
+TEST_F(RunEngineTest, AnEngineComputingAheadWritesTheSameBytesAsTheCpuRun) {
+    const RunOptions reference = Options(dir_->File("reference"));
+    Result<RunSummary> cpu = RunJob(reference, RunEnvironment{});
+    ASSERT_TRUE(cpu.ok()) << cpu.status().ToString();
+    ASSERT_GE(cpu->shards, 3) << "too small a run to cross shard and batch boundaries";
+    for (int writer_threads : {0, 2}) {
+        RunOptions options = Options(dir_->File("two-slot-" + std::to_string(writer_threads)));
+        options.writer_threads = writer_threads;
+        RunEnvironment environment;
+        environment.engine_factory = TwoSlotFactory();
+        Result<RunSummary> two_slot = RunJob(options, environment);
+        ASSERT_TRUE(two_slot.ok()) << two_slot.status().ToString();
+        EXPECT_EQ(two_slot->rows, cpu->rows);
+        EXPECT_EQ(two_slot->forward_tokens, cpu->forward_tokens);
+        EXPECT_TRUE(DatasetFiles(options.output) == DatasetFiles(reference.output)) << "writer threads " << writer_threads;
+    }
+}
+
+TEST_F(RunEngineTest, AFailingPassStopsTheRunWithItsErrorAndKeepsWhatWasCommitted) {
+    struct Case {
+        int fail_at_start, fail_at_finish;
+        const char* message;
+    };
+    const std::string reference = dir_->File("reference");
+    ASSERT_TRUE(RunJob(Options(reference), RunEnvironment{}).ok());
+    for (const Case& c : {Case{0, -1, "start failed on pass 0"}, Case{-1, 0, "finish failed on pass 0"},
+                          Case{20, -1, "start failed on pass 20"}, Case{-1, 20, "finish failed on pass 20"}}) {
+        const std::string output = dir_->File("failing-" + std::to_string(c.fail_at_start) + "-" +
+                                              std::to_string(c.fail_at_finish));
+        RunEnvironment environment;
+        environment.engine_factory = TwoSlotFactory(c.fail_at_start, c.fail_at_finish);
+        Result<RunSummary> failed = RunJob(Options(output), environment);
+        ASSERT_FALSE(failed.ok());
+        EXPECT_THAT(failed.status().message(), HasSubstr(c.message));
+        // The same command with a working engine continues to the reference's bytes.
+        Result<RunSummary> resumed = RunJob(Options(output), RunEnvironment{});
+        ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+        EXPECT_TRUE(DatasetFiles(output) == DatasetFiles(reference)) << c.message;
+    }
+}
+
+}  // namespace
+}  // namespace actcache::pipeline
