@@ -14,7 +14,6 @@
 #include "core/bounded_queue.h"
 #include "core/file_util.h"
 #include "core/interrupt.h"
-#include "core/large_buffer.h"
 #include "core/thread_pool.h"
 #include "corpus/source_list.h"
 #include "hub/upload.h"
@@ -37,13 +36,32 @@ struct WindowBatch {
     std::vector<corpus::Window> windows;
 };
 
-// Rows of one batch, in order; activations per column, row-major [rows, width] as the column
-// stores them: bf16 bit patterns (2 bytes, little-endian) or float32 (4 bytes).
-struct RowBlock {
-    std::vector<RowOrigin> origins;
-    std::vector<std::int64_t> doc_ids;
-    std::vector<std::int32_t> tok_pos, token_ids;
-    std::vector<ByteBuffer> activations;
+// Row blocks (shard_sink.h) for the batches, recycled: a block's memory is mapped already, so
+// refilling it costs no page faults (at GPU speed, fresh blocks cost more than the copying into
+// them). A block comes back when its last reference goes: the writer's, or with several encoder
+// threads the encoder's that wrote its last rows. Blocks are made only when none is spare, so
+// their number is what the pipeline holds at once. Thread-safe; must outlive every block.
+class RowBlockPool {
+public:
+    std::shared_ptr<RowBlock> Get() {
+        std::unique_ptr<RowBlock> block;
+        {
+            std::lock_guard lock(mu_);
+            if (!spares_.empty()) {
+                block = std::move(spares_.back());
+                spares_.pop_back();
+            }
+        }
+        if (!block) block = std::make_unique<RowBlock>();
+        return {block.release(), [this](RowBlock* returned) {
+                    std::lock_guard lock(mu_);
+                    spares_.emplace_back(returned);
+                }};
+    }
+
+private:
+    std::mutex mu_;
+    std::vector<std::unique_ptr<RowBlock>> spares_;
 };
 
 // The first failure of any stage; the others see `stopping` and wind down.
@@ -429,6 +447,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
 
     const RowOrigin resume_after = manifest.last_row;
     std::unique_ptr<HubPublisher> publisher = StartPublisher(options, hub, manifest);
+    RowBlockPool block_pool;  // before the sink and the queues: outlives the blocks they hold
     ShardSink sink(sink_options, std::move(manifest), [&](const RunManifest& committed) {
         return publisher ? PublishLastShard(*publisher, options.output, committed) : Status::Ok();
     });
@@ -440,12 +459,7 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
     counters.shards = sink.shards();
     StopSignal stop;
     BoundedQueue<WindowBatch> batches(2);
-    BoundedQueue<RowBlock> blocks(2);
-    // Blocks the writer has finished with, back to the compute stage to be refilled: their memory
-    // is mapped already, so a batch's rows cost no page faults (at GPU speed, fresh blocks cost
-    // more than the copying itself). A block is made only when there is no spare, so at most 4
-    // exist (2 queued, 1 written, 1 filled) and 3 spares keep every one of them.
-    BoundedQueue<RowBlock> spare_blocks(3);
+    BoundedQueue<std::shared_ptr<RowBlock>> blocks(2);
     // Why the reader ended: written by the reader before it closes `batches`, read by the writer
     // after `blocks` is closed (which happens after), so the queues order the accesses.
     std::string reader_end = "end of corpus";
@@ -547,8 +561,8 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
         std::vector<std::int32_t> tokens;
         auto hand_over_rows = [&]() -> bool {
             const auto rows_start = std::chrono::steady_clock::now();
-            RowBlock block = spare_blocks.TryPop().value_or(RowBlock{});
-            BuildRows(computed->windows, *forward, columns, special, resume_after, compute_pool, block);
+            std::shared_ptr<RowBlock> block = block_pool.Get();
+            BuildRows(computed->windows, *forward, columns, special, resume_after, compute_pool, *block);
             rows_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - rows_start).count();
             return blocks.Push(std::move(block));  // waits while the writer is two blocks behind
         };
@@ -594,30 +608,25 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
         };
         const char* limit = limit_reached();
         if (limit != nullptr) stop_for_limit();
-        std::vector<std::span<const std::byte>> row(columns.size());
         while (limit == nullptr) {
-            std::optional<RowBlock> block = blocks.Pop();
+            std::optional<std::shared_ptr<RowBlock>> block = blocks.Pop();
             if (!block || stop.aborted()) break;
-            for (std::size_t i = 0; i < block->origins.size() && limit == nullptr; ++i) {
-                for (std::size_t c = 0; c < columns.size(); ++c) {
-                    const std::size_t row_bytes = static_cast<std::size_t>(columns[c].width) * dataset::BytesPerValue(columns[c].type);
-                    row[c] = std::span<const std::byte>(block->activations[c].data() + i * row_bytes, row_bytes);
-                }
-                const auto add_start = std::chrono::steady_clock::now();
-                Status status = sink.AddRow(block->origins[i], block->doc_ids[i], block->tok_pos[i],
-                                            block->token_ids[i], row);
-                writer_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - add_start).count();
-                if (!status.ok()) {
-                    fail(status);
-                    limit = "";
-                    break;
-                }
-                counters.rows = sink.rows();
-                counters.shards = sink.shards();
-                limit = limit_reached();
-                if (limit != nullptr) stop_for_limit();
+            // The block's rows, or as many as the limits leave: --max-tokens stops at exactly
+            // its count, --max-shards when the last shard it allows is full.
+            std::int64_t take = (*block)->rows();
+            if (options.max_tokens >= 0) take = std::min(take, options.max_tokens - sink.rows());
+            if (options.max_shards >= 0) take = std::min(take, options.max_shards * options.shard_size - sink.rows());
+            const auto add_start = std::chrono::steady_clock::now();
+            Status status = sink.AddRows(std::move(*block), 0, take);
+            writer_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - add_start).count();
+            if (!status.ok()) {
+                fail(status);
+                break;
             }
-            spare_blocks.TryPush(std::move(*block));
+            counters.rows = sink.rows();
+            counters.shards = sink.shards();
+            limit = limit_reached();
+            if (limit != nullptr) stop_for_limit();
         }
         if (!stop.aborted()) {
             // A limit is the reason when one was reached; else the reader has ended (blocks

@@ -1,5 +1,6 @@
 #include "pipeline/shard_sink.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -49,8 +50,14 @@ Status RewriteDerivedFiles(const ShardSinkOptions& options, const RunManifest& m
     return WriteFileAtomically(options.output_dir + "/norm_stats.json", NormStatsJson(options, manifest));
 }
 
-// One shard on its way to the manifest: its rows (buffered in parallel mode), its file writer,
-// the statistics of its rows.
+// Rows [first, first + count) of a block.
+struct ShardSink::Slice {
+    std::shared_ptr<const RowBlock> block;
+    std::int64_t first = 0, count = 0;
+};
+
+// One shard on its way to the manifest: its rows (slices of blocks, in parallel mode), its file
+// writer, the statistics of its rows.
 struct ShardSink::Job {
     std::int64_t index = 0;
     std::int64_t rows = 0;
@@ -60,10 +67,7 @@ struct ShardSink::Job {
     std::unique_ptr<dataset::ParquetWriterBuffers> writer_buffers;
     std::unique_ptr<dataset::ShardFileWriter> writer;
     std::vector<dataset::NormStatistics> statistics;
-    // Parallel mode: the rows, as AddRow took them, until the encoder writes them.
-    std::vector<std::int64_t> doc_ids;
-    std::vector<std::int32_t> tok_pos, token_ids;
-    std::vector<ByteBuffer> activations;  // per column: rows × row bytes
+    std::vector<Slice> slices;  // parallel mode: the rows, until the encoder has written them
     // Scratch for one row's values, aligned for the statistics.
     std::vector<std::uint16_t> bits_row;
     std::vector<float> float_row;
@@ -133,68 +137,70 @@ std::unique_ptr<ShardSink::Job> ShardSink::NewJob() {
             spare_writer_buffers_.pop_back();
         }
     }
-    if (options_.writer_threads > 0) {
-        if (!spare_buffers_.empty()) {
-            job->activations = std::move(spare_buffers_.back());
-            spare_buffers_.pop_back();
-        } else {
-            for (const dataset::ActivationColumn& column : options_.parquet.activation_columns) {
-                job->activations.emplace_back();
-                job->activations.back().reserve(static_cast<std::size_t>(options_.shard_size) * RowBytes(column));
-            }
-        }
-        const auto rows = static_cast<std::size_t>(options_.shard_size);
-        job->doc_ids.reserve(rows);
-        job->tok_pos.reserve(rows);
-        job->token_ids.reserve(rows);
-    } else {
-        job->activations.resize(options_.parquet.activation_columns.size());
-    }
     return job;
 }
 
-void ShardSink::AddToStatistics(const ShardSinkOptions& options, Job& job,
-                                std::span<const std::span<const std::byte>> activations) {
-    for (std::size_t c = 0; c < activations.size(); ++c) {
-        // Copied out: the row's bytes need not be aligned for the value type.
-        const std::size_t n = static_cast<std::size_t>(options.parquet.activation_columns[c].width);
-        if (options.parquet.activation_columns[c].type == dataset::ActivationType::kFloat32) {
-            job.float_row.resize(n);
-            std::memcpy(job.float_row.data(), activations[c].data(), n * 4);
-            job.statistics[c].AddRow(std::span<const float>(job.float_row));
-        } else {
-            job.bits_row.resize(n);
-            std::memcpy(job.bits_row.data(), activations[c].data(), n * 2);
-            job.statistics[c].AddRow(std::span<const std::uint16_t>(job.bits_row));
+Status ShardSink::Encode(const ShardSinkOptions& options, Job& job, const Slice& slice) {
+    if (!job.writer) {
+        ACT_ASSIGN_OR_RETURN(job.writer, CreateShardWriter(options, job.index, job.writer_buffers.get()));
+    }
+    const RowBlock& block = *slice.block;
+    const auto first = static_cast<std::size_t>(slice.first), count = static_cast<std::size_t>(slice.count);
+    std::vector<std::span<const std::byte>> columns;
+    for (std::size_t c = 0; c < options.parquet.activation_columns.size(); ++c) {
+        const dataset::ActivationColumn& column = options.parquet.activation_columns[c];
+        const std::size_t row_bytes = RowBytes(column);
+        columns.emplace_back(block.activations[c].data() + first * row_bytes, count * row_bytes);
+        // Each row copied out for the statistics: its bytes need not be aligned for the value type.
+        const auto n = static_cast<std::size_t>(column.width);
+        for (std::size_t r = 0; r < count; ++r) {
+            const std::byte* row = columns.back().data() + r * row_bytes;
+            if (column.type == dataset::ActivationType::kFloat32) {
+                job.float_row.resize(n);
+                std::memcpy(job.float_row.data(), row, row_bytes);
+                job.statistics[c].AddRow(std::span<const float>(job.float_row));
+            } else {
+                job.bits_row.resize(n);
+                std::memcpy(job.bits_row.data(), row, row_bytes);
+                job.statistics[c].AddRow(std::span<const std::uint16_t>(job.bits_row));
+            }
         }
     }
+    return job.writer->AddRows(std::span(block.doc_ids).subspan(first, count),
+                               std::span(block.tok_pos).subspan(first, count),
+                               std::span(block.token_ids).subspan(first, count), columns);
 }
 
-Status ShardSink::AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int32_t tok_pos, std::int32_t token_id,
-                         std::span<const std::span<const std::byte>> activations) {
-    ACT_CHECK(origin > last_row_);
-    last_row_ = origin;
-    if (!open_) open_ = NewJob();
-    Job& job = *open_;
-    if (options_.writer_threads == 0) {
-        if (!job.writer) {
-            ACT_ASSIGN_OR_RETURN(job.writer, CreateShardWriter(options_, job.index, job.writer_buffers.get()));
-        }
-        ACT_RETURN_IF_ERROR(job.writer->AddRow(doc_id, tok_pos, token_id, activations));
-        AddToStatistics(options_, job, activations);
-    } else {
-        job.doc_ids.push_back(doc_id);
-        job.tok_pos.push_back(tok_pos);
-        job.token_ids.push_back(token_id);
-        for (std::size_t c = 0; c < activations.size(); ++c) {
-            job.activations[c].insert(job.activations[c].end(), activations[c].begin(), activations[c].end());
-        }
+Status ShardSink::AddRows(std::shared_ptr<const RowBlock> block, std::int64_t first, std::int64_t count) {
+    ACT_CHECK(first >= 0 && count >= 0 && first + count <= block->rows());
+    ACT_CHECK(block->activations.size() == options_.parquet.activation_columns.size());
+    for (std::size_t c = 0; c < block->activations.size(); ++c) {
+        ACT_CHECK(block->activations[c].size() >= static_cast<std::size_t>(first + count) *
+                                                      RowBytes(options_.parquet.activation_columns[c]));
     }
-    job.last_row = origin;
-    ++job.rows;
-    ++rows_;
-    if (job.rows == options_.shard_size / 2) CrashPoint("shard-half-full");
-    if (job.rows >= options_.shard_size) return CloseOpenShard();
+    for (std::int64_t r = first; r < first + count; ++r) {
+        ACT_CHECK(block->origins[static_cast<std::size_t>(r)] > last_row_);
+        last_row_ = block->origins[static_cast<std::size_t>(r)];
+    }
+    while (count > 0) {
+        if (!open_) open_ = NewJob();
+        Job& job = *open_;
+        const Slice slice{block, first, std::min(count, options_.shard_size - job.rows)};
+        if (options_.writer_threads == 0) {
+            ACT_RETURN_IF_ERROR(Encode(options_, job, slice));
+        } else {
+            job.slices.push_back(slice);
+        }
+        const std::int64_t half = options_.shard_size / 2;
+        const bool crossed_half = job.rows < half && job.rows + slice.count >= half;
+        job.rows += slice.count;
+        job.last_row = block->origins[static_cast<std::size_t>(first + slice.count - 1)];
+        rows_ += slice.count;
+        first += slice.count;
+        count -= slice.count;
+        if (crossed_half) CrashPoint("shard-half-full");
+        if (job.rows >= options_.shard_size) ACT_RETURN_IF_ERROR(CloseOpenShard());
+    }
     // Commit what the encoders have finished, without waiting.
     while (true) {
         ACT_ASSIGN_OR_RETURN(const bool committed, CommitOldest(false));
@@ -205,7 +211,7 @@ Status ShardSink::AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int3
 Status ShardSink::CloseOpenShard() {
     std::unique_ptr<Job> job = std::move(open_);
     if (options_.writer_threads == 0) {
-        ACT_RETURN_IF_ERROR(job->writer->Finish());
+        ACT_RETURN_IF_ERROR(job->writer->Finish());  // a job has rows, so Encode made its writer
         CrashPoint("shard-committed");
         ACT_RETURN_IF_ERROR(Commit(*job));
         Recycle(*job);
@@ -220,23 +226,12 @@ Status ShardSink::CloseOpenShard() {
     encoding->encoder = std::jthread([this, encoding] {
         Job& shard = *encoding;
         shard.status = [&]() -> Status {
-            ACT_ASSIGN_OR_RETURN(shard.writer, CreateShardWriter(options_, shard.index, shard.writer_buffers.get()));
-            std::vector<std::span<const std::byte>> row(shard.activations.size());
-            for (std::int64_t i = 0; i < shard.rows; ++i) {
-                for (std::size_t c = 0; c < row.size(); ++c) {
-                    const std::size_t row_bytes = RowBytes(options_.parquet.activation_columns[c]);
-                    row[c] = std::span<const std::byte>(shard.activations[c].data() + static_cast<std::size_t>(i) * row_bytes,
-                                                        row_bytes);
-                }
-                AddToStatistics(options_, shard, row);
-            }
-            const std::vector<std::span<const std::byte>> columns(shard.activations.begin(), shard.activations.end());
-            ACT_RETURN_IF_ERROR(shard.writer->AddRows(shard.doc_ids, shard.tok_pos, shard.token_ids, columns));
+            for (const Slice& slice : shard.slices) ACT_RETURN_IF_ERROR(Encode(options_, shard, slice));
             ACT_RETURN_IF_ERROR(shard.writer->Finish());
             CrashPoint("shard-committed");
             return Status::Ok();
         }();
-        for (auto& buffer : shard.activations) buffer.clear();  // kept for the next shard (NewJob)
+        shard.slices.clear();  // the blocks go back to their owner as soon as they are written
         shard.done.store(true, std::memory_order_release);
     });
     return Status::Ok();
@@ -258,7 +253,6 @@ Result<bool> ShardSink::CommitOldest(bool wait) {
 void ShardSink::Recycle(Job& job) {
     job.writer.reset();  // done with its buffers
     if (job.writer_buffers != nullptr) spare_writer_buffers_.push_back(std::move(job.writer_buffers));
-    if (options_.writer_threads > 0) spare_buffers_.push_back(std::move(job.activations));
 }
 
 Status ShardSink::Commit(Job& job) {

@@ -48,16 +48,28 @@ struct ShardSinkOptions {
 Status RewriteDerivedFiles(const ShardSinkOptions& options, const RunManifest& manifest);
 
 // Called after each shard's commit (manifest, card and statistics written), on the thread that
-// called AddRow or Finish, in shard order; an error stops the sink (AddRow/Finish return it).
+// called AddRows or Finish, in shard order; an error stops the sink (AddRows/Finish return it).
 using ShardCommitted = std::function<Status(const RunManifest&)>;
+
+// Rows in corpus order, as the run's compute stage builds them from one batch. They reach the
+// sink as a shared, read-only block: the sink keeps slices of it, not copies, until their
+// shards are written, and the block's memory is reused once the last reference is gone.
+struct RowBlock {
+    std::vector<RowOrigin> origins;
+    std::vector<std::int64_t> doc_ids;
+    std::vector<std::int32_t> tok_pos, token_ids;
+    std::vector<ByteBuffer> activations;  // per column: rows × row bytes, row-major, as the column stores them
+
+    std::int64_t rows() const { return static_cast<std::int64_t>(origins.size()); }
+};
 
 // One owner, not thread-safe (it runs its own encoder threads when writer_threads > 0).
 //
 // writer_threads == 0: rows are encoded into the shard file as they arrive, on the caller's
-// thread. writer_threads == N > 0: the rows of a shard are buffered in memory until it is full;
-// then one of up to N encoder threads writes its file while the next shard fills, and shards
-// are committed in order as their files complete. This is what lets a GPU's output (hundreds of
-// MB/s of rows) keep every core compressing; it holds up to N + 1 shards of rows in memory.
+// thread. writer_threads == N > 0: a shard's rows stay in their blocks until it is full; then
+// one of up to N encoder threads writes its file while the next shard fills, and shards are
+// committed in order as their files complete. This is what lets a GPU's output (a GB/s of rows)
+// keep every core compressing; it holds the blocks of up to N + 1 shards of rows in memory.
 // Both modes write the same bytes: a shard's file and statistics depend only on its rows, and
 // the run's statistics are the shards' merged in order.
 class ShardSink {
@@ -67,11 +79,11 @@ public:
     ShardSink(ShardSinkOptions options, RunManifest manifest, ShardCommitted on_commit = nullptr);
     ~ShardSink();  // waits for the encoder threads; commits nothing
 
-    // Appends a row (activations: one span per column, as ParquetShardWriter::AddRow takes
-    // them, borrowed for the call); the shard is complete at shard_size rows. REQUIRES: origin
-    // greater than every earlier row's.
-    Status AddRow(const RowOrigin& origin, std::int64_t doc_id, std::int32_t tok_pos,
-                  std::int32_t token_id, std::span<const std::span<const std::byte>> activations);
+    // Appends rows [first, first + count) of `block`; a shard is complete at shard_size rows.
+    // The sink holds the block until those rows are written into their shard files.
+    // REQUIRES: the rows' origins increase, the first past every earlier row's; the block has a
+    // buffer of width × bytes per value per row for every activation column.
+    Status AddRows(std::shared_ptr<const RowBlock> block, std::int64_t first, std::int64_t count);
 
     // The run has ended: commits every shard in progress (the last one partial, if it has
     // rows) and marks the manifest complete.
@@ -89,6 +101,7 @@ public:
 
 private:
     struct Job;
+    struct Slice;
 
     std::unique_ptr<Job> NewJob();
     // The shard `open_` is full (or the run ends): encode it now, or hand it to an encoder.
@@ -99,9 +112,9 @@ private:
     Status Commit(Job& job);
     // A committed job's memory goes to the spares, for the next shards.
     void Recycle(Job& job);
-    // Adds one row to the job's statistics (on the caller's or the encoder's thread).
-    static void AddToStatistics(const ShardSinkOptions& options, Job& job,
-                                std::span<const std::span<const std::byte>> activations);
+    // Writes a slice of rows into the job's file and statistics (on the caller's thread or the
+    // job's encoder).
+    static Status Encode(const ShardSinkOptions& options, Job& job, const Slice& slice);
 
     ShardSinkOptions options_;
     RunManifest manifest_;
@@ -110,10 +123,8 @@ private:
     RowOrigin last_row_;                         // of the last row added
     std::unique_ptr<Job> open_;                  // the shard receiving rows, if any
     std::deque<std::unique_ptr<Job>> encoding_;  // full shards not yet committed, oldest first
-    // Memory of committed shards, for the next shards: fresh memory costs a page fault per 4 KB
-    // on first touch, more than the copy into it. Row buffers (parallel mode), emptied, and
-    // Parquet writers' working memory.
-    std::vector<std::vector<ByteBuffer>> spare_buffers_;
+    // Parquet writers' working memory from committed shards, for the next shards: fresh memory
+    // costs a page fault per 4 KB on first touch, more than the encoding that fills it.
     std::vector<std::unique_ptr<dataset::ParquetWriterBuffers>> spare_writer_buffers_;
 };
 

@@ -7,7 +7,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <memory>
 
 #include "core/bf16.h"
 #include "core/file_util.h"
@@ -35,17 +37,30 @@ RunManifest FreshManifest() {
     return manifest;
 }
 
-// Adds rows [first, first + count) of a fixed pseudo-random sequence; the commit callback
-// records the shard count it saw each time.
-Status AddRows(ShardSink& sink, std::int64_t first, std::int64_t count) {
-    std::vector<std::uint16_t> bits(kWidth);
-    for (std::int64_t r = first; r < first + count; ++r) {
-        NormalGenerator normal(static_cast<std::uint64_t>(r) + 1);
-        for (auto& b : bits) b = RoundToBf16(static_cast<float>(normal.Next()));
-        const std::span<const std::byte> column(reinterpret_cast<const std::byte*>(bits.data()), bits.size() * 2);
-        const std::span<const std::byte> columns[] = {column};
-        ACT_RETURN_IF_ERROR(sink.AddRow(RowOrigin{r / 100, 0, r % 100}, r / 100, static_cast<std::int32_t>(r % 100),
-                                        static_cast<std::int32_t>(r % 500), columns));
+// Adds rows [first, first + count) of a fixed pseudo-random sequence, in blocks of `block_rows`
+// rows handed over in slices of up to `slice_rows` (so that slices cross shard boundaries and
+// a shard takes rows from several blocks).
+Status AddRows(ShardSink& sink, std::int64_t first, std::int64_t count, std::int64_t block_rows = 333,
+               std::int64_t slice_rows = 250) {
+    for (std::int64_t block_first = first; block_first < first + count; block_first += block_rows) {
+        auto block = std::make_shared<RowBlock>();
+        block->activations.resize(1);
+        const std::int64_t block_end = std::min(first + count, block_first + block_rows);
+        for (std::int64_t r = block_first; r < block_end; ++r) {
+            NormalGenerator normal(static_cast<std::uint64_t>(r) + 1);
+            for (std::int64_t d = 0; d < kWidth; ++d) {
+                const std::uint16_t bits = RoundToBf16(static_cast<float>(normal.Next()));
+                const auto* bytes = reinterpret_cast<const std::byte*>(&bits);
+                block->activations[0].insert(block->activations[0].end(), bytes, bytes + 2);
+            }
+            block->origins.push_back(RowOrigin{r / 100, 0, r % 100});
+            block->doc_ids.push_back(r / 100);
+            block->tok_pos.push_back(static_cast<std::int32_t>(r % 100));
+            block->token_ids.push_back(static_cast<std::int32_t>(r % 500));
+        }
+        for (std::int64_t slice = 0; slice < block->rows(); slice += slice_rows) {
+            ACT_RETURN_IF_ERROR(sink.AddRows(block, slice, std::min(slice_rows, block->rows() - slice)));
+        }
     }
     return Status::Ok();
 }
@@ -61,11 +76,11 @@ std::vector<std::string> DatasetFiles(const std::string& dir) {
 }
 
 TEST(ShardSink, EncoderThreadsWriteTheSameBytesAndCommitInOrder) {
-    testing::TempDir serial_dir, parallel_dir;
+    testing::TempDir serial_dir, parallel_dir, big_blocks_dir;
     constexpr std::int64_t kRows = 700 * 7 + 123;  // seven full shards and a partial one
     {
         ShardSink sink(Options(serial_dir.path(), 0), FreshManifest());
-        ASSERT_TRUE(AddRows(sink, 0, kRows).ok());
+        ASSERT_TRUE(AddRows(sink, 0, kRows, /*block_rows=*/1, /*slice_rows=*/1).ok());  // row by row
         ASSERT_TRUE(sink.Finish("end of corpus", JsonValue()).ok());
     }
     std::vector<std::int64_t> commits;
@@ -82,11 +97,43 @@ TEST(ShardSink, EncoderThreadsWriteTheSameBytesAndCommitInOrder) {
         EXPECT_EQ(sink.committed_rows(), kRows);
     }
     EXPECT_THAT(commits, ::testing::ElementsAre(1, 2, 3, 4, 5, 6, 7, 8));
+    {
+        // Blocks of several shards each, handed over whole.
+        ShardSink sink(Options(big_blocks_dir.path(), 2), FreshManifest());
+        ASSERT_TRUE(AddRows(sink, 0, kRows, /*block_rows=*/1600, /*slice_rows=*/1600).ok());
+        ASSERT_TRUE(sink.Finish("end of corpus", JsonValue()).ok());
+    }
     const auto files = DatasetFiles(serial_dir.path());
     ASSERT_EQ(files, DatasetFiles(parallel_dir.path()));
+    ASSERT_EQ(files, DatasetFiles(big_blocks_dir.path()));
     EXPECT_EQ(files.size(), 8u + 2u);  // shards, README.md, norm_stats.json
     for (const std::string& name : files) {
         EXPECT_EQ(*ReadFileToString(serial_dir.File(name)), *ReadFileToString(parallel_dir.File(name))) << name;
+        EXPECT_EQ(*ReadFileToString(serial_dir.File(name)), *ReadFileToString(big_blocks_dir.File(name))) << name;
+    }
+}
+
+TEST(ShardSink, BlocksAreReleasedOnceTheirRowsAreWritten) {
+    for (int writer_threads : {0, 2}) {
+        testing::TempDir dir;
+        ShardSink sink(Options(dir.path(), writer_threads), FreshManifest());
+        std::vector<std::weak_ptr<RowBlock>> handed_over;
+        for (int b = 0; b < 4; ++b) {
+            auto block = std::make_shared<RowBlock>();
+            block->activations.emplace_back(static_cast<std::size_t>(500 * kWidth * 2), std::byte{0});
+            for (std::int64_t r = 0; r < 500; ++r) {
+                block->origins.push_back(RowOrigin{b, 0, r});
+                block->doc_ids.push_back(b);
+                block->tok_pos.push_back(static_cast<std::int32_t>(r));
+                block->token_ids.push_back(1);
+            }
+            handed_over.push_back(block);
+            ASSERT_TRUE(sink.AddRows(std::move(block), 0, 500).ok());
+            // Encoded as they come without encoder threads; else held until their shard is.
+            EXPECT_EQ(handed_over.back().expired(), writer_threads == 0) << writer_threads;
+        }
+        ASSERT_TRUE(sink.Finish("end of corpus", JsonValue()).ok());
+        for (const auto& block : handed_over) EXPECT_TRUE(block.expired()) << writer_threads;
     }
 }
 
