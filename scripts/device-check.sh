@@ -264,8 +264,7 @@ for b in "${BIN:-/nonexistent}/host_pipeline_bench" "${BIN:-/nonexistent}/bench/
 done
 if ! skipped host && [[ -n $HBENCH ]]; then
     stage host "$LOGS/host.log" 60 200 env ACTCACHE_BENCH_DIR="$WORK" "$HBENCH" --batches 24 --actcache "$ACTCACHE"
-    addrow host "host_pipeline_bench" INFO "$(grep -a -e '(ours)' -e 'at 362540' "$LOGS/host.log" | tr -s ' ' |
-        paste -sd ';' | cut -c1-220)"
+    addrow host "host_pipeline_bench" INFO "$(grep -a '^summary: ' "$LOGS/host.log" | cut -c10-220)"
 fi
 
 # ---------------------------------------------------------------- throughput

@@ -250,5 +250,7 @@ int main(int argc, char** argv) {
         std::printf("to keep pace with a GPU at %.0f tokens/s the host needs ~%.1f cores of this machine busy\n", rate,
                     run_cpu / n * rate);
     }
+    std::printf("summary: %.0f tokens/s on the host side, %.2f CPU us/token: ~%.1f cores for 362540 tokens/s\n",
+                n / after_startup, 1e6 * run_cpu / n, run_cpu / n * 362540.0);
     return 0;
 }
