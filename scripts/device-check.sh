@@ -12,7 +12,8 @@
 # Stages, each logged, none stopping the others:
 #   env          nvidia-smi in one line, CPU, glibc, bundle provenance
 #   gtest        .device/bin/actcache_cuda_tests (when bundled)
-#   kernels      .device/bin/cuda_kernels_bench: every kernel on the 1B shapes, timed (context)
+#   kernels      .device/bin/cuda_kernels_bench: every kernel on the 1B shapes, timed (context);
+#                bench/cuda/attention_peers.py: cuDNN's and PyTorch's fused attention, same shape
 #   tiny, 1b     tests/cuda/compare_with_transformers.py: actcache --device cuda bf16 against the
 #                CPU's bf16 and transformers' bf16, errors to actcache's f32 (tiny: layer 2, 1B:
 #                layer 8)
@@ -213,6 +214,11 @@ KBENCH="${BIN:-/nonexistent}/cuda_kernels_bench"
 if ! skipped kernels && [[ -x $KBENCH ]]; then
     stage kernels "$LOGS/kernels.log" 60 230 "$KBENCH"
     addrow kernels "cuda_kernels_bench" INFO "$(grep -a 'one decoder layer' "$LOGS/kernels.log" | cut -c1-220)"
+    addrow kernels "attention (ours)" INFO "$(grep -a '^| flash attention' "$LOGS/kernels.log" | cut -d'|' -f5 | xargs)"
+fi
+# Its peers: PyTorch's fused attention kernels (cuDNN's, FlashAttention-2) on the same shape.
+if ! skipped kernels && [[ -n $BIN ]]; then
+    stage kernels "$LOGS/attention-peers.log" 45 230 "$PY" bench/cuda/attention_peers.py
 fi
 
 # ---------------------------------------------------------------- correctness
@@ -309,6 +315,12 @@ TABLE=$LOGS/device-check.md
         echo
         grep -a '^|' "$LOGS/kernels.log"
     fi
+    if [[ -f $LOGS/attention-peers.log ]] && grep -aq '^| backend' "$LOGS/attention-peers.log"; then
+        echo
+        grep -a -B2 '^| backend' "$LOGS/attention-peers.log" | head -1
+        echo
+        grep -a '^|' "$LOGS/attention-peers.log"
+    fi
     echo
     echo "PASS $(grep -c '|PASS|' "$ROWS"), FAIL $(grep -c '|FAIL|' "$ROWS"), SKIPPED $(grep -c '|SKIPPED|' "$ROWS"); logs in $LOGS"
 } > "$TABLE"
@@ -317,7 +329,7 @@ cat "$TABLE"
 
 if [[ -n ${OUT:-} ]]; then
     mkdir -p "$OUT"
-    for f in device-check.md gtest.log kernels.log compare-tiny.log compare-1b.log host.log throughput.log make-model.log env.log; do
+    for f in device-check.md gtest.log kernels.log attention-peers.log compare-tiny.log compare-1b.log host.log throughput.log make-model.log env.log; do
         [[ -f $LOGS/$f ]] && tail -c 16000000 "$LOGS/$f" > "$OUT/$f"
     done
 fi
