@@ -32,7 +32,7 @@
 #   CHECK_WORK=/tmp/actcache-check   models, corpus, outputs, logs
 #   CHECK_SKIP=              stages to skip, comma-separated: gtest,kernels,tiny,1b,writer,host,throughput
 #   CHECK_TINY_SEQS=3 CHECK_1B_SEQS=2 CHECK_MIN_LEN=128 CHECK_MAX_LEN=512   correctness sequences
-#   CHECK_SEQ_LEN=4096 CHECK_BATCH=16 CHECK_RUN_BATCHES=24 CHECK_PEER_BATCHES=3   throughput
+#   CHECK_SEQ_LEN=4096 CHECK_BATCH=16 CHECK_RUN_BATCHES=48 CHECK_PEER_BATCHES=3   throughput
 #   CHECK_PEAK_TFLOPS=       datasheet dense bf16 peak when the GPU's name is not known
 #   PYTHON=                  python with torch + transformers (default /opt/torch/.venv/bin/python3)
 # Dry run of this script without a GPU (its own test): CHECK_DEVICE=cpu (throughput on the CPU)
@@ -283,7 +283,7 @@ else
     if [[ -f $M1B/model.safetensors ]]; then
         stage throughput "$LOGS/throughput.log" 240 5 "$PY" bench/model/cuda_throughput.py --data "$WORK" \
             --model "$M1B" --actcache "$ACTCACHE" --seq-len "${CHECK_SEQ_LEN:-4096}" --batch "${CHECK_BATCH:-16}" \
-            --run-batches "${CHECK_RUN_BATCHES:-24}" --peer-batches "${CHECK_PEER_BATCHES:-3}" \
+            --run-batches "${CHECK_RUN_BATCHES:-48}" --peer-batches "${CHECK_PEER_BATCHES:-3}" \
             --device "${CHECK_DEVICE:-cuda}"
     else
         addrow throughput "stage" FAIL "no 1B model: $(tail -1 "$LOGS/make-model.log" | cut -c1-150)"
