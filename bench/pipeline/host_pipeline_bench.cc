@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -61,8 +62,9 @@ double CpuSeconds() {
 
 // A forward engine that computes nothing: its captures are windows into a fixed table of bf16
 // values of N(0, 1) (what shard_sink_bench writes), shifted by a different number of rows each
-// pass so that no two passes give the same rows. With a rate, Finish returns when a GPU of that
-// many tokens/s would have finished the pass.
+// pass so that no two passes give the same rows. With a rate, it plays a GPU of that many
+// tokens/s: passes run one after the other from their Start, and Finish returns when the oldest
+// would be done.
 class StandInEngine final : public model::ForwardEngine {
 public:
     StandInEngine(const std::vector<std::uint16_t>& table, std::int64_t width, double tokens_per_second)
@@ -73,14 +75,20 @@ public:
         return Finish();
     }
     Status Start(std::span<const std::int32_t>, std::int64_t B, std::int64_t T) override {
-        started_at_ = std::chrono::steady_clock::now();
-        started_rows_ = B * T;
+        const auto now = std::chrono::steady_clock::now();
+        const double seconds = tokens_per_second_ > 0 ? static_cast<double>(B * T) / tokens_per_second_ : 0;
+        const auto begin = in_flight_.empty() ? now : std::max(now, in_flight_.back().done_at);
+        in_flight_.push_back(Pass{B * T, seconds,
+                                  begin + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                              std::chrono::duration<double>(seconds))});
         return Status::Ok();
     }
     Status Finish() override {
-        pass_seconds_ = tokens_per_second_ > 0 ? static_cast<double>(started_rows_) / tokens_per_second_ : 0;
-        std::this_thread::sleep_until(started_at_ + std::chrono::duration<double>(pass_seconds_));
-        rows_ = started_rows_;
+        const Pass pass = in_flight_.front();
+        in_flight_.pop_front();
+        std::this_thread::sleep_until(pass.done_at);
+        pass_seconds_ = pass.seconds;
+        rows_ = pass.rows;
         offset_ = (offset_ + kShiftRows) % kSpareRows;
         widened_.clear();
         return Status::Ok();
@@ -101,11 +109,16 @@ public:
     static constexpr std::int64_t kSpareRows = 1021, kShiftRows = 389;
 
 private:
+    struct Pass {
+        std::int64_t rows;
+        double seconds;
+        std::chrono::steady_clock::time_point done_at;
+    };
     const std::vector<std::uint16_t>& table_;
     const std::int64_t width_;
     const double tokens_per_second_;
-    std::chrono::steady_clock::time_point started_at_;
-    std::int64_t started_rows_ = 0, rows_ = 0, offset_ = 0;
+    std::deque<Pass> in_flight_;
+    std::int64_t rows_ = 0, offset_ = 0;
     double pass_seconds_ = 0;
     mutable std::vector<float> widened_;
 };

@@ -2,18 +2,20 @@
 //
 // Data flow of one pass: token ids → pinned buffer → device (async) → embedding gather → the
 // decoder layers as in model/llama_forward.cc, every activation a bf16 device buffer sized once
-// for max_batch × max_tokens rows → each capture copied, when its site is computed, into a
-// pinned host buffer on the same stream (so later in-place updates cannot reach it) → one
-// synchronization. Start enqueues all of it and returns; Finish synchronizes. The pinned
-// captures come in two slots, used in turn, so that the caller reads one pass's captures while
-// the next pass computes and downloads into the other. Callers read the bf16 captures directly,
-// or floats widened on first use.
-// Weights are uploaded once at creation: bf16 matrices as stored, norms and RoPE tables as
-// float, the embedding table as bf16 rows (converted on the host from any stored dtype).
+// for max_batch × max_tokens rows → each capture copied on the device, when its site is
+// computed, into a staging buffer (so later in-place updates and the next pass cannot reach it)
+// → at the end of the pass the staged captures are downloaded into pinned host memory on a
+// second stream, while the compute stream goes on with the next pass. Up to two passes are in
+// flight (ForwardEngine::Start), each with its own token, staging and pinned capture buffers
+// (a PassSlot); the slots are used in turn. Callers read the bf16 captures directly, or floats
+// widened on first use. Weights are uploaded once at creation: bf16 matrices as stored, norms
+// and RoPE tables as float, the embedding table as bf16 rows (converted on the host from any
+// stored dtype).
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -67,17 +69,30 @@ Result<DeviceArray<float>> UploadFloats(const std::vector<float>& values, const 
     return array;
 }
 
+// The buffers and events of one pass in flight.
+struct PassSlot {
+    PinnedArray<std::int32_t> tokens;                   // the pass's token ids, for the upload
+    std::vector<DeviceArray<std::uint16_t>> staged;     // per hook: its values, copied when computed
+    std::vector<PinnedArray<std::uint16_t>> captures;   // per hook: the same, downloaded
+    cudaEvent_t started = nullptr, computed = nullptr, downloaded = nullptr;
+    std::int64_t rows = 0;                               // B·T of its pass
+};
+
 class CudaForward final : public model::ForwardEngine {
 public:
     CudaForward(const model::LlamaModel& model, model::ForwardOptions options, ThreadPool& host_pool)
         : model_(model), options_(std::move(options)), host_pool_(host_pool) {}
     ~CudaForward() override {
-        if (stream_ != nullptr) {
-            cudaStreamSynchronize(stream_);
-            cudaStreamDestroy(stream_);
+        for (cudaStream_t stream : {stream_, copy_stream_}) {
+            if (stream != nullptr) {
+                cudaStreamSynchronize(stream);
+                cudaStreamDestroy(stream);
+            }
         }
-        for (cudaEvent_t event : {pass_start_, pass_end_}) {
-            if (event != nullptr) cudaEventDestroy(event);
+        for (PassSlot& slot : slots_) {
+            for (cudaEvent_t event : {slot.started, slot.computed, slot.downloaded}) {
+                if (event != nullptr) cudaEventDestroy(event);
+            }
         }
     }
 
@@ -89,16 +104,18 @@ public:
     std::span<const float> capture(std::size_t hook_index) const override;
     std::int64_t capture_width(std::size_t hook_index) const override { return widths_[hook_index]; }
     std::span<const std::uint16_t> capture_bf16(std::size_t hook_index) const override {
-        return {capture_slots_[ready_slot_][hook_index].data(), static_cast<std::size_t>(ready_M_ * widths_[hook_index])};
+        const PassSlot& slot = slots_[static_cast<std::size_t>(ready_slot_)];
+        return {slot.captures[hook_index].data(), static_cast<std::size_t>(slot.rows * widths_[hook_index])};
     }
 
 private:
     Status UploadEmbedding();
-    // Enqueues the whole pass (M_ rows of T tokens) on stream_; Start has checked the input.
-    Status Enqueue(std::span<const std::int32_t> tokens, std::int64_t T);
+    // Enqueues the whole pass (M_ rows of T tokens from slot.tokens) on stream_, then the download
+    // of its captures on copy_stream_; Start has checked the input.
+    Status Enqueue(PassSlot& slot, std::int64_t T);
     Status Gemm(const std::uint16_t* x, std::int64_t K, const DeviceMatrix& w, std::uint16_t* y);
-    // Enqueues the copy of `values` [M, width] for every hook at (point, layer); true when the
-    // pass can stop (the last requested site is computed).
+    // Enqueues the copy of `values` [M, width] into the staging buffer of every hook at (point,
+    // layer); true when the pass can stop (the last requested site is computed).
     Result<bool> Capture(HookPoint point, std::int64_t layer, const std::uint16_t* values);
     // Enqueues decoder layer `layer` on h_; true when the pass can stop.
     Result<bool> RunLayer(std::int64_t layer, std::int64_t T);
@@ -109,24 +126,22 @@ private:
     HookSite last_site_;
     std::vector<std::int64_t> widths_;
     std::int64_t M_ = 0;  // rows of the pass being enqueued (Start)
-    // Rows and capture slot of the last finished pass (what capture() reads), and the slot the
-    // started pass downloads into.
-    std::int64_t ready_M_ = 0;
-    int ready_slot_ = 0, started_slot_ = 0;
-    bool started_ = false;
+
+    std::array<PassSlot, 2> slots_;
+    std::deque<int> in_flight_;  // slots of the started passes, oldest first
+    int next_slot_ = 0;          // the slot the next Start uses
+    int ready_slot_ = 0;         // the slot of the last finished pass: what capture() reads
     double last_pass_seconds_ = 0;
 
-    cudaStream_t stream_ = nullptr;
-    cudaEvent_t pass_start_ = nullptr, pass_end_ = nullptr;  // around each pass's work on stream_
+    cudaStream_t stream_ = nullptr;       // the passes' computation, in order
+    cudaStream_t copy_stream_ = nullptr;  // the captures' downloads, each after its pass
     std::unique_ptr<GemmCublasLt> gemm_;
     DeviceArray<std::uint16_t> embedding_;  // [V, D]
     std::vector<DeviceLayer> layers_;
     DeviceArray<float> final_norm_, rope_cos_, rope_sin_;
     DeviceArray<std::int32_t> tokens_;
     DeviceArray<std::uint16_t> h_, normed_, q_, k_, v_, attention_, projected_, gate_, up_;
-    PinnedArray<std::int32_t> pinned_tokens_;
-    std::array<std::vector<PinnedArray<std::uint16_t>>, 2> capture_slots_;  // [slot][hook], as computed
-    // Widened to float on first use after a Run (callers storing bf16 use capture_bf16).
+    // Widened to float on first use after a pass (callers storing bf16 use capture_bf16).
     mutable std::vector<std::vector<float>> captures_;
     mutable std::vector<bool> widened_;
 };
@@ -137,8 +152,12 @@ Status CudaForward::Initialize() {
     for (const HookSite& site : options_.hooks) widths_.push_back(site.Width(c));
     ACT_CUDA_RETURN_IF_ERROR(cudaSetDevice(0), "cudaSetDevice");
     ACT_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-    ACT_CUDA_RETURN_IF_ERROR(cudaEventCreate(&pass_start_), "cudaEventCreate");
-    ACT_CUDA_RETURN_IF_ERROR(cudaEventCreate(&pass_end_), "cudaEventCreate");
+    ACT_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    for (PassSlot& slot : slots_) {
+        for (cudaEvent_t* event : {&slot.started, &slot.computed, &slot.downloaded}) {
+            ACT_CUDA_RETURN_IF_ERROR(cudaEventCreate(event), "cudaEventCreate");
+        }
+    }
     ACT_ASSIGN_OR_RETURN(gemm_, GemmCublasLt::Create());
 
     const model::RequiredWeights required = model::WeightsForHooks(options_.hooks);
@@ -177,7 +196,6 @@ Status CudaForward::Initialize() {
         return buffer.Allocate(static_cast<std::size_t>(rows * width), name);
     };
     ACT_RETURN_IF_ERROR(tokens_.Allocate(static_cast<std::size_t>(rows), "token ids"));
-    ACT_RETURN_IF_ERROR(pinned_tokens_.Allocate(static_cast<std::size_t>(rows), "token ids"));
     ACT_RETURN_IF_ERROR(allocate(h_, D, "residual stream"));
     ACT_RETURN_IF_ERROR(allocate(normed_, D, "normalized activations"));
     ACT_RETURN_IF_ERROR(allocate(projected_, D, "projections"));
@@ -189,23 +207,26 @@ Status CudaForward::Initialize() {
         ACT_RETURN_IF_ERROR(allocate(gate_, F, "MLP gate"));
         ACT_RETURN_IF_ERROR(allocate(up_, F, "MLP up"));
     }
-    for (std::int64_t width : widths_) {
-        for (auto& slot : capture_slots_) {
-            slot.emplace_back();
-            ACT_RETURN_IF_ERROR(slot.back().Allocate(static_cast<std::size_t>(rows * width), "captures"));
+    for (PassSlot& slot : slots_) {
+        ACT_RETURN_IF_ERROR(slot.tokens.Allocate(static_cast<std::size_t>(rows), "token ids"));
+        for (std::int64_t width : widths_) {
+            slot.staged.emplace_back();
+            ACT_RETURN_IF_ERROR(slot.staged.back().Allocate(static_cast<std::size_t>(rows * width), "staged captures"));
+            slot.captures.emplace_back();
+            ACT_RETURN_IF_ERROR(slot.captures.back().Allocate(static_cast<std::size_t>(rows * width), "captures"));
         }
-        captures_.emplace_back();
-        widened_.push_back(false);
     }
+    captures_.resize(widths_.size());
+    widened_.assign(widths_.size(), false);
     return Status::Ok();
 }
 
 std::span<const float> CudaForward::capture(std::size_t hook_index) const {
-    const std::int64_t n = ready_M_ * widths_[hook_index];
+    const std::span<const std::uint16_t> bits = capture_bf16(hook_index);
+    const auto n = static_cast<std::int64_t>(bits.size());
     std::vector<float>& values = captures_[hook_index];
     if (!widened_[hook_index]) {
         values.resize(static_cast<std::size_t>(n));
-        const std::uint16_t* bits = capture_slots_[ready_slot_][hook_index].data();
         constexpr std::int64_t kChunk = std::int64_t{1} << 16;
         host_pool_.ParallelFor((n + kChunk - 1) / kChunk, [&](std::int64_t chunk) {
             const std::int64_t end = std::min(n, (chunk + 1) * kChunk);
@@ -247,8 +268,8 @@ Result<bool> CudaForward::Capture(HookPoint point, std::int64_t layer, const std
         const HookSite& site = options_.hooks[i];
         if (site.point == point && site.layer == layer) {
             ACT_CUDA_RETURN_IF_ERROR(
-                cudaMemcpyAsync(capture_slots_[started_slot_][i].data(), values, static_cast<std::size_t>(M_ * widths_[i]) * 2,
-                                cudaMemcpyDeviceToHost, stream_),
+                cudaMemcpyAsync(slots_[static_cast<std::size_t>(in_flight_.back())].staged[i].data(), values,
+                                static_cast<std::size_t>(M_ * widths_[i]) * 2, cudaMemcpyDeviceToDevice, stream_),
                 "cudaMemcpyAsync (capture of " + site.name + ")");
         }
     }
@@ -256,42 +277,35 @@ Result<bool> CudaForward::Capture(HookPoint point, std::int64_t layer, const std
 }
 
 Status CudaForward::Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) {
+    ACT_CHECK(in_flight_.empty());
     ACT_RETURN_IF_ERROR(Start(tokens, B, T));
     return Finish();
 }
 
-Status CudaForward::Finish() {
-    ACT_CHECK(started_);
-    started_ = false;
-    ACT_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_), "the forward pass on the GPU");
-    float milliseconds = 0;
-    ACT_CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&milliseconds, pass_start_, pass_end_), "cudaEventElapsedTime");
-    last_pass_seconds_ = milliseconds / 1e3;
-    ready_slot_ = started_slot_;
-    ready_M_ = M_;
-    std::fill(widened_.begin(), widened_.end(), false);
-    return Status::Ok();
-}
-
 Status CudaForward::Start(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) {
-    ACT_CHECK(!started_);
+    ACT_CHECK(in_flight_.size() < 2);
     ACT_RETURN_IF_ERROR(model::CheckForwardInput(model_.config(), options_, tokens, B, T));
-    // The stream is idle (the last pass was finished), so the token buffer and the slot the
-    // caller is not reading are free.
-    started_slot_ = 1 - ready_slot_;
+    // The slot's last pass was finished (its download waited for), so its buffers are free; the
+    // captures of the last finished pass may be in it, and the contract ends their validity here.
+    const int s = next_slot_;
+    PassSlot& slot = slots_[static_cast<std::size_t>(s)];
     M_ = B * T;
-    ACT_CUDA_RETURN_IF_ERROR(cudaEventRecord(pass_start_, stream_), "cudaEventRecord");
-    ACT_RETURN_IF_ERROR(Enqueue(tokens, T));
-    ACT_CUDA_RETURN_IF_ERROR(cudaEventRecord(pass_end_, stream_), "cudaEventRecord");
-    started_ = true;
+    slot.rows = M_;
+    std::memcpy(slot.tokens.data(), tokens.data(), tokens.size_bytes());
+    in_flight_.push_back(s);
+    if (Status status = Enqueue(slot, T); !status.ok()) {
+        in_flight_.pop_back();
+        return status;
+    }
+    next_slot_ = 1 - s;
     return Status::Ok();
 }
 
-Status CudaForward::Enqueue(std::span<const std::int32_t> tokens, std::int64_t T) {
+Status CudaForward::Enqueue(PassSlot& slot, std::int64_t T) {
     const model::LlamaConfig& c = model_.config();
     const std::int64_t D = c.hidden_size;
-    std::memcpy(pinned_tokens_.data(), tokens.data(), tokens.size_bytes());
-    ACT_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(tokens_.data(), pinned_tokens_.data(), tokens.size_bytes(),
+    ACT_CUDA_RETURN_IF_ERROR(cudaEventRecord(slot.started, stream_), "cudaEventRecord");
+    ACT_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(tokens_.data(), slot.tokens.data(), static_cast<std::size_t>(M_) * 4,
                                              cudaMemcpyHostToDevice, stream_),
                              "cudaMemcpyAsync (token ids)");
     ACT_CUDA_RETURN_IF_ERROR(LaunchEmbeddingGather(embedding_.data(), tokens_.data(), M_, D, h_.data(), stream_),
@@ -306,6 +320,30 @@ Status CudaForward::Enqueue(std::span<const std::int32_t> tokens, std::int64_t T
                                  "RMSNorm kernel (model.norm)");
         ACT_RETURN_IF_ERROR(Capture(HookPoint::kFinalNormOutput, c.num_hidden_layers, normed_.data()).status());
     }
+    ACT_CUDA_RETURN_IF_ERROR(cudaEventRecord(slot.computed, stream_), "cudaEventRecord");
+    // The download waits for the pass's computation only; the compute stream goes on at once.
+    ACT_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(copy_stream_, slot.computed, 0), "cudaStreamWaitEvent");
+    for (std::size_t i = 0; i < widths_.size(); ++i) {
+        ACT_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(slot.captures[i].data(), slot.staged[i].data(),
+                                                 static_cast<std::size_t>(M_ * widths_[i]) * 2, cudaMemcpyDeviceToHost,
+                                                 copy_stream_),
+                                 "cudaMemcpyAsync (download of " + options_.hooks[i].name + ")");
+    }
+    ACT_CUDA_RETURN_IF_ERROR(cudaEventRecord(slot.downloaded, copy_stream_), "cudaEventRecord");
+    return Status::Ok();
+}
+
+Status CudaForward::Finish() {
+    ACT_CHECK(!in_flight_.empty());
+    const int s = in_flight_.front();
+    in_flight_.pop_front();
+    PassSlot& slot = slots_[static_cast<std::size_t>(s)];
+    ACT_CUDA_RETURN_IF_ERROR(cudaEventSynchronize(slot.downloaded), "the forward pass on the GPU");
+    float milliseconds = 0;
+    ACT_CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&milliseconds, slot.started, slot.computed), "cudaEventElapsedTime");
+    last_pass_seconds_ = milliseconds / 1e3;
+    ready_slot_ = s;
+    std::fill(widened_.begin(), widened_.end(), false);
     return Status::Ok();
 }
 

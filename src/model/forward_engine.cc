@@ -8,19 +8,17 @@
 namespace actcache::model {
 
 Status ForwardEngine::Start(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) {
-    ACT_CHECK(!started_);
-    started_tokens_.assign(tokens.begin(), tokens.end());
-    started_B_ = B;
-    started_T_ = T;
-    started_ = true;
+    ACT_CHECK(started_.size() < 2);
+    started_.push_back(StartedPass{{tokens.begin(), tokens.end()}, B, T});
     return Status::Ok();
 }
 
 Status ForwardEngine::Finish() {
-    ACT_CHECK(started_);
-    started_ = false;
+    ACT_CHECK(!started_.empty());
+    const StartedPass pass = std::move(started_.front());
+    started_.pop_front();
     const auto start = std::chrono::steady_clock::now();
-    Status status = Run(started_tokens_, started_B_, started_T_);
+    Status status = Run(pass.tokens, pass.B, pass.T);
     last_pass_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return status;
 }

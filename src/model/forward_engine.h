@@ -8,14 +8,19 @@
 // every value is exactly a bf16). The value computed for one token depends only on its own
 // sequence up to and including it — never on B, the other sequences, or thread counts.
 //
-// Start/Finish split a pass in two so that a caller can work on the previous pass's captures
-// while the next one computes: Start(n+1), read the captures of pass n, Finish() — the captures
-// are then pass n+1's. An engine that computes elsewhere (the GPU) overrides both and keeps two
-// sets of captures; every other engine gets the default, which computes in Finish. An engine
-// may be destroyed with a pass started and not finished: the pass is abandoned.
+// Start/Finish split a pass in two, with up to two passes in flight, so that a caller keeps a
+// GPU busy while it reads captures:
+//
+//   Start(1); Start(2); Finish() → read pass 1; Start(3); Finish() → read pass 2; ...
+//
+// While the caller reads pass n, the engine computes pass n+1. An engine that computes elsewhere
+// (the GPU) overrides both and keeps two sets of buffers, one per pass in flight; every other
+// engine gets the default, which computes the oldest started pass in Finish. An engine may be
+// destroyed with passes in flight: they are abandoned.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <vector>
 
@@ -38,14 +43,15 @@ public:
 
     // Runs tokens [B·T] (sequence b = tokens[b·T .. b·T+T)). InvalidArgument, naming the position,
     // for an id outside [0, vocab_size); for B or T past the limits given at creation.
+    // REQUIRES: no pass in flight (Start .. Finish).
     virtual Status Run(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) = 0;
 
     // Begins a pass over tokens [B·T] (copied: the span need not outlive the call) and may return
-    // before it is done. The captures of the pass before stay valid until Finish returns.
-    // REQUIRES: no pass started and not yet finished.
+    // before it is done. Ends the captures' validity (its pass may reuse their memory).
+    // REQUIRES: fewer than two passes in flight (started, not finished).
     virtual Status Start(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T);
-    // Waits for the started pass; then the captures are its values, as after Run. Errors are
-    // Run's, from whichever of Start and Finish finds them. REQUIRES: a pass was started.
+    // Waits for the oldest pass in flight; then the captures are its values, as after Run. Errors
+    // are Run's, from whichever of Start and Finish finds them. REQUIRES: a pass in flight.
     virtual Status Finish();
 
     // Seconds the last pass ended by Finish took where it ran: the GPU's time between events
@@ -54,7 +60,7 @@ public:
     virtual double last_pass_seconds() const { return last_pass_seconds_; }
 
     // Values of hook i from the last pass (Run, or Start .. Finish): [B, T, width] row-major,
-    // valid until the next Run or Finish.
+    // valid until the next Run, Start or Finish.
     virtual std::span<const float> capture(std::size_t hook_index) const = 0;
     virtual std::int64_t capture_width(std::size_t hook_index) const = 0;
 
@@ -64,10 +70,12 @@ public:
     virtual std::span<const std::uint16_t> capture_bf16(std::size_t /*hook_index*/) const { return {}; }
 
 private:
-    // The default Start/Finish: the started pass's input, run by Finish.
-    std::vector<std::int32_t> started_tokens_;
-    std::int64_t started_B_ = 0, started_T_ = 0;
-    bool started_ = false;
+    // The default Start/Finish: the passes in flight, oldest first, run by Finish.
+    struct StartedPass {
+        std::vector<std::int32_t> tokens;
+        std::int64_t B = 0, T = 0;
+    };
+    std::deque<StartedPass> started_;
     double last_pass_seconds_ = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -553,48 +554,51 @@ Result<RunSummary> RunJob(const RunOptions& options, const RunEnvironment& envir
         ++finished;
     });
 
-    // Stage 2: the model, and rows of the non-special tokens. The engine computes batch n+1
-    // (Start .. Finish) while this thread builds the rows of batch n from its captures, so that
-    // a GPU never waits for the row building.
+    // Stage 2: the model, and rows of the non-special tokens. Two batches are in flight in the
+    // engine (ForwardEngine::Start): while this thread builds the rows of batch n, a GPU computes
+    // batch n+1 and batch n+2 is already queued behind it, so the GPU never waits for the host.
     std::jthread compute_thread([&] {
-        std::optional<WindowBatch> computed;  // the batch whose captures the engine holds
+        std::deque<WindowBatch> in_flight;  // started, not finished; oldest first
         std::vector<std::int32_t> tokens;
-        auto hand_over_rows = [&]() -> bool {
+        // Finishes the oldest batch in flight and hands its rows to the writer; false when the
+        // run stops (an error, a limit, an interrupt).
+        auto finish_oldest = [&]() -> bool {
+            if (Status status = forward->Finish(); !status.ok()) {
+                fail(status);
+                return false;
+            }
+            const WindowBatch batch = std::move(in_flight.front());
+            in_flight.pop_front();
+            forward_seconds += forward->last_pass_seconds();
+            const auto B = static_cast<std::int64_t>(batch.windows.size());
+            counters.windows += B;
+            counters.forward_tokens += B * static_cast<std::int64_t>(batch.windows.front().tokens.size());
             const auto rows_start = std::chrono::steady_clock::now();
             std::shared_ptr<RowBlock> block = block_pool.Get();
-            BuildRows(computed->windows, *forward, columns, special, resume_after, compute_pool, *block);
+            BuildRows(batch.windows, *forward, columns, special, resume_after, compute_pool, *block);
             rows_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - rows_start).count();
             return blocks.Push(std::move(block));  // waits while the writer is two blocks behind
         };
-        while (std::optional<WindowBatch> batch = batches.Pop()) {
-            if (stop.stopping()) break;
+        bool running = true;
+        while (running) {
+            std::optional<WindowBatch> batch = batches.Pop();
+            if (!batch || stop.stopping()) break;
             const auto B = static_cast<std::int64_t>(batch->windows.size());
             const auto T = static_cast<std::int64_t>(batch->windows.front().tokens.size());
             tokens.clear();
             for (const corpus::Window& window : batch->windows) tokens.insert(tokens.end(), window.tokens.begin(), window.tokens.end());
-            if (counters.forward_tokens == 0 && !computed) {
+            if (counters.forward_tokens == 0 && in_flight.empty()) {
                 startup_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
             }
             if (Status status = forward->Start(tokens, B, T); !status.ok()) {
                 fail(status);
-                computed.reset();
                 break;
             }
-            if (computed && !hand_over_rows()) {  // stopped: the started pass is abandoned
-                computed.reset();
-                break;
-            }
-            if (Status status = forward->Finish(); !status.ok()) {
-                fail(status);
-                computed.reset();
-                break;
-            }
-            forward_seconds += forward->last_pass_seconds();
-            counters.windows += B;
-            counters.forward_tokens += B * T;
-            computed = std::move(batch);
+            in_flight.push_back(std::move(*batch));
+            if (in_flight.size() == 2) running = finish_oldest();
         }
-        if (computed && !stop.stopping()) hand_over_rows();
+        // The end of the corpus: the batches still in flight. After a stop they are abandoned.
+        while (running && !in_flight.empty() && !stop.stopping()) running = finish_oldest();
         blocks.Close();
         ++finished;
     });

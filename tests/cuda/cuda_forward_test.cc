@@ -288,15 +288,17 @@ TEST_P(CudaForwardTest, TokenValuesDoNotDependOnTheBatch) {
     EXPECT_EQ(together, Run(true, Precision::kBf16, hooks, batch, 3)) << "two runs differ";
 }
 
-// Start .. Finish as the run pipeline uses them: the previous pass's captures (bf16 bits and
-// widened floats) stay while the next pass computes and downloads into the other slot; after
-// Finish the captures are the new pass's, as Run gives them; the pass's GPU time is measured.
-TEST_P(CudaForwardTest, StartKeepsThePreviousCapturesWhileTheNextPassComputes) {
+// Start .. Finish as the run pipeline uses them, two passes in flight: each Finish gives the
+// oldest pass's captures (bf16 bits and widened floats) as Run gives them, through both pass
+// slots in turn, and the pass's GPU time.
+TEST_P(CudaForwardTest, TwoPassesInFlightGiveWhatRunGives) {
     const std::vector<std::string> hooks = {"model.layers.3.mlp", "model.layers.1"};
     const std::int64_t T = 96;
-    const auto first = Tokens(2 * T, 5), second = Tokens(2 * T, 6);
-    const auto expected_first = Run(true, Precision::kBf16, hooks, first, 2);
-    const auto expected_second = Run(true, Precision::kBf16, hooks, second, 2);
+    const std::vector<std::vector<std::int32_t>> inputs = {Tokens(2 * T, 5), Tokens(2 * T, 6), Tokens(T, 7)};
+    std::vector<std::vector<std::vector<float>>> expected;
+    for (const auto& tokens : inputs) {
+        expected.push_back(Run(true, Precision::kBf16, hooks, tokens, static_cast<std::int64_t>(tokens.size()) / T));
+    }
     auto model = model::LlamaModel::Load(dir_.path(), Precision::kBf16, config_.num_hidden_layers, true);
     ASSERT_TRUE(model.ok());
     std::vector<model::HookSite> sites;
@@ -315,16 +317,16 @@ TEST_P(CudaForwardTest, StartKeepsThePreviousCapturesWhileTheNextPassComputes) {
         }
         return out;
     };
-    ASSERT_TRUE(forward.Start(first, 2, T).ok());
-    ASSERT_TRUE(forward.Finish().ok());
-    EXPECT_EQ(captures(), expected_first);
-    for (int pass = 0; pass < 3; ++pass) {  // both slots, in turn
-        const auto& next = pass % 2 == 0 ? second : first;
-        const auto& before = pass % 2 == 0 ? expected_first : expected_second;
-        ASSERT_TRUE(forward.Start(next, 2, T).ok());
-        EXPECT_EQ(captures(), before) << "pass " << pass;
-        ASSERT_TRUE(forward.Finish().ok());
-        EXPECT_EQ(captures(), pass % 2 == 0 ? expected_second : expected_first) << "pass " << pass;
+    // Passes 0..6 over the inputs in turn: Start(0), then Start(k+1) before each Finish(k).
+    auto start = [&](int k) {
+        const auto& tokens = inputs[static_cast<std::size_t>(k) % inputs.size()];
+        return forward.Start(tokens, static_cast<std::int64_t>(tokens.size()) / T, T);
+    };
+    ASSERT_TRUE(start(0).ok());
+    for (int k = 0; k < 7; ++k) {
+        if (k + 1 < 7) ASSERT_TRUE(start(k + 1).ok()) << "pass " << k + 1;
+        ASSERT_TRUE(forward.Finish().ok()) << "pass " << k;
+        EXPECT_EQ(captures(), expected[static_cast<std::size_t>(k) % inputs.size()]) << "pass " << k;
         EXPECT_GT(forward.last_pass_seconds(), 0);
     }
 }

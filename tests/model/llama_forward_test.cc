@@ -229,9 +229,9 @@ TEST_F(LlamaForwardTest, StopsAfterTheLastHookedSite) {
     EXPECT_EQ(counting.norms, 4);     // 2 per layer; no final norm
 }
 
-// ForwardEngine's default Start/Finish: the captures of the pass before stay until Finish,
-// which then gives what Run gives.
-TEST_F(LlamaForwardTest, StartKeepsThePreviousCapturesUntilFinish) {
+// ForwardEngine's default Start/Finish: two passes in flight, finished oldest first, each giving
+// what Run gives.
+TEST_F(LlamaForwardTest, StartAndFinishGiveWhatRunGivesTwoPassesInFlight) {
     const std::int64_t T = 24;
     const std::vector<std::int32_t> first = Tokens(T, 7), second = Tokens(T, 8);
     const auto expected_first = Run(hooks_, first, 1, 1), expected_second = Run(hooks_, second, 1, 1);
@@ -249,16 +249,15 @@ TEST_F(LlamaForwardTest, StartKeepsThePreviousCapturesUntilFinish) {
         for (std::size_t i = 0; i < sites.size(); ++i) out.emplace_back(engine.capture(i).begin(), engine.capture(i).end());
         return out;
     };
-    ASSERT_TRUE(engine.Start(first, 1, T).ok());
-    ASSERT_TRUE(engine.Finish().ok());
-    EXPECT_EQ(captures(), expected_first);
-    std::vector<std::int32_t> reused = second;  // Start copies its input
+    std::vector<std::int32_t> reused = first;  // Start copies its input
     ASSERT_TRUE(engine.Start(reused, 1, T).ok());
     std::fill(reused.begin(), reused.end(), 0);
+    ASSERT_TRUE(engine.Start(second, 1, T).ok());
+    ASSERT_TRUE(engine.Finish().ok());
     EXPECT_EQ(captures(), expected_first);
+    EXPECT_GT(engine.last_pass_seconds(), 0);
     ASSERT_TRUE(engine.Finish().ok());
     EXPECT_EQ(captures(), expected_second);
-    EXPECT_GT(engine.last_pass_seconds(), 0);
     // An error of the pass comes from Finish.
     std::vector<std::int32_t> bad = first;
     bad[3] = 1 << 20;

@@ -1,16 +1,18 @@
 // RunJob with engines other than --device's (RunEnvironment::engine_factory): the compute stage's
 // use of ForwardEngine::Start/Finish, checked without a GPU.
 //
-// TwoSlotEngine behaves as the CUDA engine does towards its caller: it computes a pass at Start
-// (on the CPU engine it wraps) into the capture slot the caller is not reading, hands out bf16
-// bits (capture_bf16), and switches slots at Finish. A pipeline that read a pass's captures at
-// the wrong time, or rebuilt rows from floats instead of the bits, would write other bytes than
-// the plain CPU run, which is the reference here (itself checked against independent oracles in
-// run_e2e_test.cc).
+// TwoSlotEngine behaves as the CUDA engine does towards its caller: up to two passes in flight,
+// each computed at Start (on the CPU engine it wraps) into its own capture slot, the slots used
+// in turn; Finish makes the oldest pass's slot the one read; captures are bf16 bits
+// (capture_bf16). A pipeline that read a pass's captures after the next Start (when the slot is
+// reused), kept more than two passes in flight, or rebuilt rows from floats instead of the bits,
+// would write other bytes than the plain CPU run, which is the reference here (itself checked
+// against independent oracles in run_e2e_test.cc).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <array>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -40,19 +42,24 @@ public:
         return Finish();
     }
     Status Start(std::span<const std::int32_t> tokens, std::int64_t B, std::int64_t T) override {
-        if (passes_ == fail_at_start_) return Status::Internal("start failed on pass " + std::to_string(passes_));
+        if (in_flight_.size() >= 2) ADD_FAILURE() << "a third pass started while two are in flight";
+        if (started_ == fail_at_start_) return Status::Internal("start failed on pass " + std::to_string(started_));
+        ++started_;
         ACT_RETURN_IF_ERROR(inner_->Run(tokens, B, T));
-        std::vector<std::vector<std::uint16_t>>& slot = slots_[1 - ready_];
-        for (std::size_t h = 0; h < slot.size(); ++h) {
-            slot[h].clear();
-            for (float value : inner_->capture(h)) slot[h].push_back(RoundToBf16(value));  // exact: bf16 values
+        const int s = next_slot_;
+        next_slot_ = 1 - s;
+        for (std::size_t h = 0; h < slots_[s].size(); ++h) {
+            slots_[s][h].clear();
+            for (float value : inner_->capture(h)) slots_[s][h].push_back(RoundToBf16(value));  // exact: bf16 values
         }
+        in_flight_.push_back(s);
         return Status::Ok();
     }
     Status Finish() override {
-        if (passes_ == fail_at_finish_) return Status::Internal("finish failed on pass " + std::to_string(passes_));
-        ++passes_;
-        ready_ = 1 - ready_;
+        if (finished_ == fail_at_finish_) return Status::Internal("finish failed on pass " + std::to_string(finished_));
+        ++finished_;
+        ready_ = in_flight_.front();
+        in_flight_.pop_front();
         return Status::Ok();
     }
     std::span<const float> capture(std::size_t) const override {
@@ -66,8 +73,9 @@ private:
     std::unique_ptr<model::ForwardEngine> inner_;
     const int fail_at_start_, fail_at_finish_;
     std::array<std::vector<std::vector<std::uint16_t>>, 2> slots_;  // [slot][hook]
-    int ready_ = 0;
-    int passes_ = 0;
+    std::deque<int> in_flight_;  // slots of the started passes, oldest first
+    int next_slot_ = 0, ready_ = 0;
+    int started_ = 0, finished_ = 0;
 };
 
 ForwardEngineFactory TwoSlotFactory(int fail_at_start = -1, int fail_at_finish = -1) {
