@@ -214,7 +214,8 @@ KBENCH="${BIN:-/nonexistent}/cuda_kernels_bench"
 if ! skipped kernels && [[ -x $KBENCH ]]; then
     stage kernels "$LOGS/kernels.log" 60 230 "$KBENCH"
     addrow kernels "cuda_kernels_bench" INFO "$(grep -a 'one decoder layer' "$LOGS/kernels.log" | cut -c1-220)"
-    addrow kernels "attention (ours)" INFO "$(grep -a '^| flash attention' "$LOGS/kernels.log" | cut -d'|' -f5 | xargs)"
+    addrow kernels "attention (ours)" INFO "$(grep -a '^| flash attention' "$LOGS/kernels.log" |
+        awk -F'|' '{ gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $5); printf "%s%s: %s", (NR > 1 ? "; " : ""), $2, $5 }')"
 fi
 # Its peers: PyTorch's fused attention kernels (cuDNN's, FlashAttention-2) on the same shape.
 if ! skipped kernels && [[ -n $BIN ]]; then

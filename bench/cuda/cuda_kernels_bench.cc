@@ -131,6 +131,17 @@ int main(int argc, char** argv) {
         Check(actcache::cuda::LaunchFlashAttention(q, k, v, B, T, H, Hkv, Dh, 0.125f, y, nullptr), "attention");
     });
     report("flash attention (causal GQA, Dh 64)", attention_ms, 1, attention_flops, "TFLOP/s");
+    // The other tiling, side by side (x0: not in the layer's sum); the engine uses the default.
+    for (const auto tiling : {actcache::cuda::AttentionTiling::k64Queries, actcache::cuda::AttentionTiling::k128Queries}) {
+        if (tiling == actcache::cuda::kDefaultAttentionTiling) continue;
+        const double ms = TimeMs(iterations, [&] {
+            Check(actcache::cuda::LaunchFlashAttention(q, k, v, B, T, H, Hkv, Dh, 0.125f, y, nullptr, tiling), "attention");
+        });
+        report(std::string("flash attention, ") +
+                   (tiling == actcache::cuda::AttentionTiling::k128Queries ? "128" : "64") +
+                   " queries per block (not the default)",
+               ms, 0, attention_flops, "TFLOP/s");
+    }
 
     float* norm_weight = FloatBuffer(static_cast<std::size_t>(D), 1.0f);
     const double bytes_d = static_cast<double>(M * D) * 2;

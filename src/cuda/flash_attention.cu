@@ -1,10 +1,12 @@
 // Causal GQA flash attention on tensor cores with mma.sync (contract in flash_attention.h).
 //
-// Blocking. One thread block computes 64 queries of one (sequence b, head h) with 4 warps of 16
-// queries each, walking the key tiles of 64 keys from key 0 up to its last query (causal).
+// Blocking. One thread block computes 64·R queries of one (sequence b, head h) with 4 warps of
+// 16·R queries each (R = 1 or 2 row tiles per warp: AttentionTiling), walking the key tiles of 64
+// keys from key 0 up to its last query (causal). With R = 2 each K and V fragment a warp loads
+// from shared memory feeds two products instead of one.
 // K and V tiles are double-buffered in shared memory: the block copies tile i+1 with cp.async
 // while it computes tile i. Per warp and tile, everything stays in registers:
-//   S = Q·Kᵀ  [16 queries, 64 keys]: 8 × 4 mma.m16n8k16 (bf16 in, fp32 out); Q's fragments
+//   S = Q·Kᵀ  [16 queries, 64 keys] per row tile: 8 × 4 mma.m16n8k16 (bf16 in, fp32 out); Q's fragments
 //             are loaded once (ldmatrix), K's per tile (ldmatrix: K rows are Kᵀ's columns);
 //   softmax   in the C-fragment layout: thread (g = lane/4, t = lane%4) holds rows g and g+8,
 //             keys 8n+2t and 8n+2t+1 of every 8-key block n. Scores are scaled by scale·log2(e)
@@ -16,8 +18,10 @@
 //             fragments (the two layouts coincide for m16n8k16), V's fragments by
 //             ldmatrix.trans (V rows are keys: the k dimension of this product).
 // At the end the row sums are combined across the row's 4 threads and out = R(O / l).
-// Shared memory: Q [64, Dh+8], K and V [2][64, Dh+8] bf16; the 8-element pad makes the 8 row
-// addresses of each ldmatrix fall in distinct banks.
+// A key tile past a row's query gives it p = 0 exactly (masked to −inf), so a row's values do not
+// depend on R: both tilings give the same bits. Shared memory: Q [64·R, Dh+8], K and V
+// [2][64, Dh+8] bf16; the 8-element pad makes the 8 row addresses of each ldmatrix fall in
+// distinct banks.
 #include <cuda_bf16.h>
 
 #include <cmath>
@@ -30,15 +34,16 @@ namespace {
 
 using bf16 = __nv_bfloat16;
 
-constexpr int kTile = 64;  // queries per block; keys per tile
-constexpr int kWarps = 4;  // 16 query rows each
+constexpr int kTile = 64;  // keys per tile; queries per block per row tile
+constexpr int kWarps = 4;  // 16 query rows per row tile each
 constexpr int kThreads = kWarps * 32;
 
-template <int Dh>
+template <int Dh, int kRowTiles>
 struct Layout {
-    static constexpr int kLd = Dh + 8;                  // bf16 row stride in shared memory
-    static constexpr int kTileElements = kTile * kLd;   // one [64, Dh+8] tile
-    static constexpr int kBytes = 5 * kTileElements * 2;  // Q, K[2], V[2]
+    static constexpr int kQueries = kTile * kRowTiles;   // per block
+    static constexpr int kLd = Dh + 8;                   // bf16 row stride in shared memory
+    static constexpr int kTileElements = kTile * kLd;    // one [64, Dh+8] tile
+    static constexpr int kBytes = (kRowTiles + 4) * kTileElements * 2;  // Q, K[2], V[2]
 };
 
 __device__ __forceinline__ std::uint32_t SharedAddress(const void* pointer) {
@@ -84,36 +89,37 @@ __device__ __forceinline__ std::uint32_t PackBf16(float lo, float hi) {
     return *reinterpret_cast<const std::uint32_t*>(&pair);
 }
 
-// Starts the copy of rows [row0, row0+64) of one head (`row_stride` elements between tokens)
-// into tile[64][Dh+8]; rows at or past `rows` become zeros.
-template <int Dh>
+// Starts the copy of rows [row0, row0 + kRows) of one head (`row_stride` elements between tokens)
+// into tile[kRows][Dh+8]; rows at or past `rows` become zeros.
+template <int Dh, int kRows>
 __device__ __forceinline__ void LoadTileAsync(const bf16* __restrict__ source, std::int64_t row_stride, int row0,
                                               int rows, bf16* tile) {
     constexpr int kChunksPerRow = Dh / 8;
-    for (int i = threadIdx.x; i < kTile * kChunksPerRow; i += kThreads) {
+    for (int i = threadIdx.x; i < kRows * kChunksPerRow; i += kThreads) {
         const int r = i / kChunksPerRow, c = i % kChunksPerRow;
         const bool valid = row0 + r < rows;
         const bf16* from = source + (valid ? row0 + r : 0) * row_stride + c * 8;
-        CopyAsync16(tile + r * Layout<Dh>::kLd + c * 8, from, valid);
+        CopyAsync16(tile + r * (Dh + 8) + c * 8, from, valid);
     }
 }
 
-template <int Dh>
+template <int Dh, int kRowTiles>
 __global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const bf16* __restrict__ q, const bf16* __restrict__ k,
                                                                  const bf16* __restrict__ v, int T, int H, int Hkv,
                                                                  float scale_log2, bf16* __restrict__ out) {
-    using L = Layout<Dh>;
+    using L = Layout<Dh, kRowTiles>;
     constexpr int kKSteps = Dh / 16;  // k-steps of S = Q·Kᵀ
     constexpr int kDBlocks = Dh / 8;  // 8-wide column blocks of O
+    constexpr int kWarpRows = 16 * kRowTiles;
     extern __shared__ __align__(128) unsigned char shared[];
     bf16* q_tile = reinterpret_cast<bf16*>(shared);
-    bf16* k_tiles = q_tile + L::kTileElements;      // [2] stages
-    bf16* v_tiles = k_tiles + 2 * L::kTileElements;  // [2] stages
+    bf16* k_tiles = q_tile + kRowTiles * L::kTileElements;  // [2] stages
+    bf16* v_tiles = k_tiles + 2 * L::kTileElements;          // [2] stages
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int g = lane / 4, t = lane % 4;
     // Heaviest query tiles (most keys) first, so the short ones fill the last wave.
-    const int query0 = (gridDim.x - 1 - blockIdx.x) * kTile;
+    const int query0 = (gridDim.x - 1 - blockIdx.x) * L::kQueries;
     const int h = blockIdx.y, b = blockIdx.z;
     const int kv_head = h / (H / Hkv);
     const std::int64_t q_stride = static_cast<std::int64_t>(H) * Dh, kv_stride = static_cast<std::int64_t>(Hkv) * Dh;
@@ -121,113 +127,153 @@ __global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const bf16* __r
     const bf16* k_head = k + static_cast<std::int64_t>(b) * T * kv_stride + kv_head * Dh;
     const bf16* v_head = v + static_cast<std::int64_t>(b) * T * kv_stride + kv_head * Dh;
 
-    const int last_query = min(query0 + kTile - 1, T - 1);
+    const int last_query = min(query0 + L::kQueries - 1, T - 1);
     const int n_tiles = last_query / kTile + 1;
-    LoadTileAsync<Dh>(q_head, q_stride, query0, T, q_tile);
-    LoadTileAsync<Dh>(k_head, kv_stride, 0, T, k_tiles);
-    LoadTileAsync<Dh>(v_head, kv_stride, 0, T, v_tiles);
+    LoadTileAsync<Dh, L::kQueries>(q_head, q_stride, query0, T, q_tile);
+    LoadTileAsync<Dh, kTile>(k_head, kv_stride, 0, T, k_tiles);
+    LoadTileAsync<Dh, kTile>(v_head, kv_stride, 0, T, v_tiles);
     CopyAsyncCommit();
 
-    const int warp_query0 = query0 + warp * 16;
-    const int row_query[2] = {warp_query0 + g, warp_query0 + g + 8};  // this thread's two rows
-    std::uint32_t q_fragments[kKSteps][4];
-    float o[kDBlocks][4];
+    const int warp_query0 = query0 + warp * kWarpRows;
+    // Q's fragments stay in registers with one row tile; with two, they are read from shared
+    // memory at each k-step instead (kept, they would spill: 32 more registers).
+    constexpr bool kQInRegisters = kRowTiles == 1;
+    std::uint32_t q_fragments[kQInRegisters ? kKSteps : 1][4];
+    float o[kRowTiles][kDBlocks][4];
+    float running_max[kRowTiles][2], running_sum[kRowTiles][2];  // rows g and g + 8 of each row tile
 #pragma unroll
-    for (int n = 0; n < kDBlocks; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
-    float running_max[2] = {-INFINITY, -INFINITY};
-    float running_sum[2] = {0.0f, 0.0f};  // this thread's share of the row sums
+    for (int mi = 0; mi < kRowTiles; ++mi) {
+#pragma unroll
+        for (int n = 0; n < kDBlocks; ++n) o[mi][n][0] = o[mi][n][1] = o[mi][n][2] = o[mi][n][3] = 0.0f;
+        running_max[mi][0] = running_max[mi][1] = -INFINITY;
+        running_sum[mi][0] = running_sum[mi][1] = 0.0f;  // this thread's share of the row sums
+    }
 
     for (int tile = 0; tile < n_tiles; ++tile) {
         const int stage = tile % 2;
         if (tile + 1 < n_tiles) {
-            LoadTileAsync<Dh>(k_head, kv_stride, (tile + 1) * kTile, T, k_tiles + (1 - stage) * L::kTileElements);
-            LoadTileAsync<Dh>(v_head, kv_stride, (tile + 1) * kTile, T, v_tiles + (1 - stage) * L::kTileElements);
+            LoadTileAsync<Dh, kTile>(k_head, kv_stride, (tile + 1) * kTile, T, k_tiles + (1 - stage) * L::kTileElements);
+            LoadTileAsync<Dh, kTile>(v_head, kv_stride, (tile + 1) * kTile, T, v_tiles + (1 - stage) * L::kTileElements);
             CopyAsyncCommit();
             CopyAsyncWait<1>();  // everything but the tile just started
         } else {
             CopyAsyncWait<0>();
         }
         __syncthreads();
-        if (tile == 0) {
+        // The A fragment of row tile mi, k-step `step` of Q (rows of this warp).
+        auto load_q = [&](std::uint32_t (&fragment)[4], int mi, int step) {
+            const int m = lane / 8, r = lane % 8;
+            LdMatrixX4(fragment, q_tile + (warp * kWarpRows + mi * 16 + (m % 2) * 8 + r) * L::kLd + step * 16 + (m / 2) * 8);
+        };
+        if (kQInRegisters && tile == 0) {
 #pragma unroll
-            for (int s = 0; s < kKSteps; ++s) {
-                const int m = lane / 8, r = lane % 8;
-                LdMatrixX4(q_fragments[s], q_tile + (warp * 16 + (m % 2) * 8 + r) * L::kLd + s * 16 + (m / 2) * 8);
-            }
+            for (int step = 0; step < kKSteps; ++step) load_q(q_fragments[kQInRegisters ? step : 0], 0, step);
         }
         const int key0 = tile * kTile;
-        if (key0 <= warp_query0 + 15) {  // else every key of the tile is in this warp's future
+        if (key0 <= warp_query0 + kWarpRows - 1) {  // else every key of the tile is in this warp's future
             const bf16* k_tile = k_tiles + stage * L::kTileElements;
             const bf16* v_tile = v_tiles + stage * L::kTileElements;
 
-            // S = Q·Kᵀ: s[n] is the 16×8 block of keys key0 + 8n .. +7.
-            float s[kTile / 8][4];
+            // S = Q·Kᵀ: s[mi][n] is the 16×8 block of row tile mi and keys key0 + 8n .. +7.
+            float s[kRowTiles][kTile / 8][4];
 #pragma unroll
-            for (int n = 0; n < kTile / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
+            for (int mi = 0; mi < kRowTiles; ++mi) {
+#pragma unroll
+                for (int n = 0; n < kTile / 8; ++n) s[mi][n][0] = s[mi][n][1] = s[mi][n][2] = s[mi][n][3] = 0.0f;
+            }
 #pragma unroll
             for (int step = 0; step < kKSteps; ++step) {
+                std::uint32_t q_step[kRowTiles][4];
+#pragma unroll
+                for (int mi = 0; mi < kRowTiles; ++mi) {
+                    if constexpr (kQInRegisters) {
+#pragma unroll
+                        for (int e = 0; e < 4; ++e) q_step[mi][e] = q_fragments[step][e];
+                    } else {
+                        load_q(q_step[mi], mi, step);
+                    }
+                }
 #pragma unroll
                 for (int n = 0; n < kTile / 8; n += 2) {  // two 8-key blocks per ldmatrix.x4
                     const int m = lane / 8, r = lane % 8;
                     std::uint32_t kf[4];
                     LdMatrixX4(kf, k_tile + (n * 8 + (m / 2) * 8 + r) * L::kLd + step * 16 + (m % 2) * 8);
-                    Mma(s[n], q_fragments[step], kf[0], kf[1]);
-                    Mma(s[n + 1], q_fragments[step], kf[2], kf[3]);
+#pragma unroll
+                    for (int mi = 0; mi < kRowTiles; ++mi) {
+                        Mma(s[mi][n], q_step[mi], kf[0], kf[1]);
+                        Mma(s[mi][n + 1], q_step[mi], kf[2], kf[3]);
+                    }
                 }
             }
 
-            // Online softmax, rows i = 0 (g) and 1 (g + 8): elements s[n][2i], s[n][2i+1]. Only
-            // a tile reaching past the warp's first query needs the causal mask.
-            const bool diagonal = key0 + kTile - 1 > warp_query0;
+            // Online softmax, per row tile mi, rows i = 0 (g) and 1 (g + 8): elements
+            // s[mi][n][2i], s[mi][n][2i+1]. Only a tile reaching past the row tile's first query
+            // needs the causal mask.
 #pragma unroll
-            for (int i = 0; i < 2; ++i) {
-                float tile_max = -INFINITY;
+            for (int mi = 0; mi < kRowTiles; ++mi) {
+                const int tile_query0 = warp_query0 + mi * 16;
+                const bool diagonal = key0 + kTile - 1 > tile_query0;
 #pragma unroll
-                for (int n = 0; n < kTile / 8; ++n) {
+                for (int i = 0; i < 2; ++i) {
+                    const int query = tile_query0 + g + 8 * i;
+                    float tile_max = -INFINITY;
 #pragma unroll
-                    for (int e = 0; e < 2; ++e) {
-                        const int key = key0 + n * 8 + 2 * t + e;
-                        float& value = s[n][2 * i + e];
-                        value = !diagonal || key <= row_query[i] ? __fmul_rn(value, scale_log2) : -INFINITY;
-                        tile_max = fmaxf(tile_max, value);
+                    for (int n = 0; n < kTile / 8; ++n) {
+#pragma unroll
+                        for (int e = 0; e < 2; ++e) {
+                            const int key = key0 + n * 8 + 2 * t + e;
+                            float& value = s[mi][n][2 * i + e];
+                            value = !diagonal || key <= query ? __fmul_rn(value, scale_log2) : -INFINITY;
+                            tile_max = fmaxf(tile_max, value);
+                        }
                     }
-                }
-                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
-                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
-                const float new_max = fmaxf(running_max[i], tile_max);  // finite: key 0 is visible to every row
-                const float rescale = exp2f(running_max[i] - new_max);  // 0 on the first tile
-                running_max[i] = new_max;
-                float sum = 0.0f;
+                    tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+                    tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+                    // Finite: key 0 (tile 0) is visible to every row, and a later tile wholly in
+                    // this row's future leaves the maximum as it was.
+                    const float new_max = fmaxf(running_max[mi][i], tile_max);
+                    const float rescale = exp2f(running_max[mi][i] - new_max);  // 0 on the first tile
+                    running_max[mi][i] = new_max;
+                    float sum = 0.0f;
 #pragma unroll
-                for (int n = 0; n < kTile / 8; ++n) {
+                    for (int n = 0; n < kTile / 8; ++n) {
 #pragma unroll
-                    for (int e = 0; e < 2; ++e) {
-                        float& value = s[n][2 * i + e];
-                        value = exp2f(value - new_max);
-                        sum += value;
+                        for (int e = 0; e < 2; ++e) {
+                            float& value = s[mi][n][2 * i + e];
+                            value = exp2f(value - new_max);
+                            sum += value;
+                        }
                     }
-                }
-                running_sum[i] = running_sum[i] * rescale + sum;
+                    running_sum[mi][i] = running_sum[mi][i] * rescale + sum;
 #pragma unroll
-                for (int n = 0; n < kDBlocks; ++n) {
-                    o[n][2 * i] *= rescale;
-                    o[n][2 * i + 1] *= rescale;
+                    for (int n = 0; n < kDBlocks; ++n) {
+                        o[mi][n][2 * i] *= rescale;
+                        o[mi][n][2 * i + 1] *= rescale;
+                    }
                 }
             }
 
             // O += P·V, 16 keys per k-step: P's A fragment from the C fragments of S blocks 2j, 2j+1.
 #pragma unroll
             for (int j = 0; j < kTile / 16; ++j) {
-                const std::uint32_t p[4] = {PackBf16(s[2 * j][0], s[2 * j][1]), PackBf16(s[2 * j][2], s[2 * j][3]),
-                                            PackBf16(s[2 * j + 1][0], s[2 * j + 1][1]),
-                                            PackBf16(s[2 * j + 1][2], s[2 * j + 1][3])};
+                std::uint32_t p[kRowTiles][4];
+#pragma unroll
+                for (int mi = 0; mi < kRowTiles; ++mi) {
+                    p[mi][0] = PackBf16(s[mi][2 * j][0], s[mi][2 * j][1]);
+                    p[mi][1] = PackBf16(s[mi][2 * j][2], s[mi][2 * j][3]);
+                    p[mi][2] = PackBf16(s[mi][2 * j + 1][0], s[mi][2 * j + 1][1]);
+                    p[mi][3] = PackBf16(s[mi][2 * j + 1][2], s[mi][2 * j + 1][3]);
+                }
 #pragma unroll
                 for (int n = 0; n < kDBlocks; n += 2) {  // two 8-column blocks of V per ldmatrix.x4
                     const int m = lane / 8, r = lane % 8;
                     std::uint32_t vf[4];
                     LdMatrixX4Trans(vf, v_tile + (j * 16 + (m % 2) * 8 + r) * L::kLd + n * 8 + (m / 2) * 8);
-                    Mma(o[n], p, vf[0], vf[1]);
-                    Mma(o[n + 1], p, vf[2], vf[3]);
+#pragma unroll
+                    for (int mi = 0; mi < kRowTiles; ++mi) {
+                        Mma(o[mi][n], p[mi], vf[0], vf[1]);
+                        Mma(o[mi][n + 1], p[mi], vf[2], vf[3]);
+                    }
                 }
             }
         }
@@ -235,32 +281,49 @@ __global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const bf16* __r
     }
 
 #pragma unroll
-    for (int i = 0; i < 2; ++i) {
-        float sum = running_sum[i];
-        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
-        if (row_query[i] >= T) continue;
-        bf16* row = out + (static_cast<std::int64_t>(b) * T + row_query[i]) * q_stride + h * Dh + 2 * t;
+    for (int mi = 0; mi < kRowTiles; ++mi) {
 #pragma unroll
-        for (int n = 0; n < kDBlocks; ++n) {
-            *reinterpret_cast<std::uint32_t*>(row + n * 8) =
-                PackBf16(__fdiv_rn(o[n][2 * i], sum), __fdiv_rn(o[n][2 * i + 1], sum));
+        for (int i = 0; i < 2; ++i) {
+            float sum = running_sum[mi][i];
+            sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+            sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+            const int query = warp_query0 + mi * 16 + g + 8 * i;
+            if (query >= T) continue;
+            bf16* row = out + (static_cast<std::int64_t>(b) * T + query) * q_stride + h * Dh + 2 * t;
+#pragma unroll
+            for (int n = 0; n < kDBlocks; ++n) {
+                *reinterpret_cast<std::uint32_t*>(row + n * 8) =
+                    PackBf16(__fdiv_rn(o[mi][n][2 * i], sum), __fdiv_rn(o[mi][n][2 * i + 1], sum));
+            }
         }
     }
 }
 
-template <int Dh>
+template <int Dh, int kRowTiles>
 cudaError_t Launch(const bf16* q, const bf16* k, const bf16* v, std::int64_t B, std::int64_t T, std::int64_t H,
                    std::int64_t Hkv, float scale, bf16* out, cudaStream_t stream) {
-    constexpr int kBytes = Layout<Dh>::kBytes;
+    using L = Layout<Dh, kRowTiles>;
     static const cudaError_t configured =
-        cudaFuncSetAttribute(FlashAttentionKernel<Dh>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);
+        cudaFuncSetAttribute(FlashAttentionKernel<Dh, kRowTiles>, cudaFuncAttributeMaxDynamicSharedMemorySize, L::kBytes);
     if (configured != cudaSuccess) return configured;
-    const dim3 grid(static_cast<unsigned>((T + kTile - 1) / kTile), static_cast<unsigned>(H), static_cast<unsigned>(B));
+    const dim3 grid(static_cast<unsigned>((T + L::kQueries - 1) / L::kQueries), static_cast<unsigned>(H),
+                    static_cast<unsigned>(B));
     const float scale_log2 = scale * 1.44269504088896340736f;  // scale · log2(e)
-    FlashAttentionKernel<Dh><<<grid, kThreads, kBytes, stream>>>(q, k, v, static_cast<int>(T), static_cast<int>(H),
-                                                                 static_cast<int>(Hkv), scale_log2, out);
+    FlashAttentionKernel<Dh, kRowTiles><<<grid, kThreads, L::kBytes, stream>>>(
+        q, k, v, static_cast<int>(T), static_cast<int>(H), static_cast<int>(Hkv), scale_log2, out);
     return cudaGetLastError();
+}
+
+// Two row tiles per warp hold twice the S and O fragments in registers: built for Dh <= 64 only
+// (at 96 and 128 they would spill).
+template <int Dh>
+cudaError_t LaunchTiling(AttentionTiling tiling, const bf16* q, const bf16* k, const bf16* v, std::int64_t B,
+                         std::int64_t T, std::int64_t H, std::int64_t Hkv, float scale, bf16* out, cudaStream_t stream) {
+    if constexpr (Dh <= 64) {
+        if (tiling == AttentionTiling::k128Queries) return Launch<Dh, 2>(q, k, v, B, T, H, Hkv, scale, out, stream);
+    }
+    if (tiling != AttentionTiling::k64Queries) return cudaErrorInvalidValue;
+    return Launch<Dh, 1>(q, k, v, B, T, H, Hkv, scale, out, stream);
 }
 
 }  // namespace
@@ -269,19 +332,23 @@ bool FlashAttentionSupportsHeadDim(std::int64_t Dh) {
     return Dh == 16 || Dh == 32 || Dh == 64 || Dh == 96 || Dh == 128;
 }
 
+bool FlashAttentionSupportsTiling(std::int64_t Dh, AttentionTiling tiling) {
+    return FlashAttentionSupportsHeadDim(Dh) && (tiling == AttentionTiling::k64Queries || Dh <= 64);
+}
+
 cudaError_t LaunchFlashAttention(const std::uint16_t* q, const std::uint16_t* k, const std::uint16_t* v,
                                  std::int64_t B, std::int64_t T, std::int64_t H, std::int64_t Hkv, std::int64_t Dh,
-                                 float scale, std::uint16_t* out, cudaStream_t stream) {
+                                 float scale, std::uint16_t* out, cudaStream_t stream, AttentionTiling tiling) {
     const auto* q16 = reinterpret_cast<const bf16*>(q);
     const auto* k16 = reinterpret_cast<const bf16*>(k);
     const auto* v16 = reinterpret_cast<const bf16*>(v);
     auto* out16 = reinterpret_cast<bf16*>(out);
     switch (Dh) {
-        case 16: return Launch<16>(q16, k16, v16, B, T, H, Hkv, scale, out16, stream);
-        case 32: return Launch<32>(q16, k16, v16, B, T, H, Hkv, scale, out16, stream);
-        case 64: return Launch<64>(q16, k16, v16, B, T, H, Hkv, scale, out16, stream);
-        case 96: return Launch<96>(q16, k16, v16, B, T, H, Hkv, scale, out16, stream);
-        case 128: return Launch<128>(q16, k16, v16, B, T, H, Hkv, scale, out16, stream);
+        case 16: return LaunchTiling<16>(tiling, q16, k16, v16, B, T, H, Hkv, scale, out16, stream);
+        case 32: return LaunchTiling<32>(tiling, q16, k16, v16, B, T, H, Hkv, scale, out16, stream);
+        case 64: return LaunchTiling<64>(tiling, q16, k16, v16, B, T, H, Hkv, scale, out16, stream);
+        case 96: return LaunchTiling<96>(tiling, q16, k16, v16, B, T, H, Hkv, scale, out16, stream);
+        case 128: return LaunchTiling<128>(tiling, q16, k16, v16, B, T, H, Hkv, scale, out16, stream);
         default: return cudaErrorInvalidValue;
     }
 }

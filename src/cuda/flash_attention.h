@@ -15,14 +15,25 @@
 
 namespace actcache::cuda {
 
+// Queries per thread block: 64 (4 warps of 16 rows), or 128 (4 warps of 32 rows: each K and V
+// fragment loaded from shared memory feeds two products; head dims up to 64). Both give the
+// same bits; which is faster is measured by bench/cuda/cuda_kernels_bench on the GPU.
+enum class AttentionTiling { k64Queries, k128Queries };
+
+// What the engine uses: the tiling measured fastest on the 1B shape (Dh 64) so far.
+inline constexpr AttentionTiling kDefaultAttentionTiling = AttentionTiling::k64Queries;
+
 // Whether the kernel is built for this head dimension (16, 32, 64, 96, 128).
 bool FlashAttentionSupportsHeadDim(std::int64_t Dh);
+// Whether it is built for this head dimension with this tiling.
+bool FlashAttentionSupportsTiling(std::int64_t Dh, AttentionTiling tiling);
 
 // q [B·T, H, Dh], k and v [B·T, Hkv, Dh], out [B·T, H·Dh]; device pointers, bf16 bits.
-// REQUIRES: FlashAttentionSupportsHeadDim(Dh), H % Hkv == 0.
+// REQUIRES: FlashAttentionSupportsTiling(Dh, tiling), H % Hkv == 0.
 cudaError_t LaunchFlashAttention(const std::uint16_t* q, const std::uint16_t* k,
                                  const std::uint16_t* v, std::int64_t B, std::int64_t T,
                                  std::int64_t H, std::int64_t Hkv, std::int64_t Dh, float scale,
-                                 std::uint16_t* out, cudaStream_t stream);
+                                 std::uint16_t* out, cudaStream_t stream,
+                                 AttentionTiling tiling = kDefaultAttentionTiling);
 
 }  // namespace actcache::cuda

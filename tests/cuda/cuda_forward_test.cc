@@ -163,6 +163,8 @@ TEST(CudaKernels, GemmIsWithinTheFp32AccumulationBoundOfTheExactProduct) {
     }
 }
 
+// Both tilings of the attention kernel: as close to float32 as the CPU's bf16 kernel, and the
+// same bits as each other.
 TEST(CudaKernels, AttentionIsAsCloseToFloat32AsTheCpuBf16Kernel) {
     SKIP_WITHOUT_DEVICE();
     for (const std::int64_t Dh : {16, 64, 128}) {
@@ -174,6 +176,16 @@ TEST(CudaKernels, AttentionIsAsCloseToFloat32AsTheCpuBf16Kernel) {
         ASSERT_EQ(LaunchFlashAttention(dq.bits(), dk.bits(), dv.bits(), B, T, H, Hkv, Dh, scale, dout.bits(), nullptr),
                   cudaSuccess);
         const auto gpu = dout.Download();
+        // The 128-query tiling, where built, gives the same bits.
+        if (FlashAttentionSupportsTiling(Dh, AttentionTiling::k128Queries)) {
+            OnDevice dout128(std::vector<float>(B * T * H * Dh));
+            for (const AttentionTiling tiling : {AttentionTiling::k64Queries, AttentionTiling::k128Queries}) {
+                ASSERT_EQ(LaunchFlashAttention(dq.bits(), dk.bits(), dv.bits(), B, T, H, Hkv, Dh, scale, dout128.bits(),
+                                               nullptr, tiling),
+                          cudaSuccess);
+                EXPECT_EQ(dout128.Download(), gpu) << "Dh " << Dh << ", tiling " << static_cast<int>(tiling);
+            }
+        }
         ThreadPool pool(2);
         auto reference = kernels::MakeReferenceBackend(pool);
         std::vector<float> f32(gpu.size()), bf16(gpu.size());
