@@ -17,6 +17,7 @@
 #include <array>
 #include <deque>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -80,8 +81,9 @@ struct PassSlot {
 
 class CudaForward final : public model::ForwardEngine {
 public:
-    CudaForward(const model::LlamaModel& model, model::ForwardOptions options, ThreadPool& host_pool)
-        : model_(model), options_(std::move(options)), host_pool_(host_pool) {}
+    CudaForward(const model::LlamaModel& model, model::ForwardOptions options, ThreadPool& host_pool,
+                AttentionTiling attention_tiling)
+        : model_(model), options_(std::move(options)), host_pool_(host_pool), attention_tiling_(attention_tiling) {}
     ~CudaForward() override {
         for (cudaStream_t stream : {stream_, copy_stream_}) {
             if (stream != nullptr) {
@@ -123,6 +125,7 @@ private:
     const model::LlamaModel& model_;
     model::ForwardOptions options_;
     ThreadPool& host_pool_;
+    const AttentionTiling attention_tiling_;
     HookSite last_site_;
     std::vector<std::int64_t> widths_;
     std::int64_t M_ = 0;  // rows of the pass being enqueued (Start)
@@ -378,7 +381,8 @@ Result<bool> CudaForward::RunLayer(std::int64_t layer, std::int64_t T) {
     ACT_CUDA_RETURN_IF_ERROR(LaunchRope(k_.data(), M_, T, Hkv, Dh, rope_cos_.data(), rope_sin_.data(), stream_),
                              "RoPE kernel");
     ACT_CUDA_RETURN_IF_ERROR(
-        LaunchFlashAttention(q_.data(), k_.data(), v_.data(), M_ / T, T, H, Hkv, Dh, scale, attention_.data(), stream_),
+        LaunchFlashAttention(q_.data(), k_.data(), v_.data(), M_ / T, T, H, Hkv, Dh, scale, attention_.data(), stream_,
+                             attention_tiling_),
         "attention kernel");
     ACT_CAPTURE(kOProjInput, attention_.data());
     ACT_RETURN_IF_ERROR(Gemm(attention_.data(), H * Dh, w.o_proj, projected_.data()));
@@ -423,7 +427,12 @@ Result<std::unique_ptr<model::ForwardEngine>> CreateCudaForward(const model::Lla
         return Status::InvalidArgument("--device cuda: head_dim " + std::to_string(c.head_dim) +
                                        " is not one the CUDA attention kernel is built for (16, 32, 64, 96, 128)");
     }
-    auto engine = std::make_unique<CudaForward>(model, std::move(options), host_pool);
+    ACT_ASSIGN_OR_RETURN(const AttentionTiling tiling, ParseAttentionTiling(std::getenv("ACTCACHE_CUDA_ATTENTION")));
+    if (!FlashAttentionSupportsTiling(c.head_dim, tiling)) {
+        return Status::InvalidArgument(std::string("ACTCACHE_CUDA_ATTENTION=") + AttentionTilingName(tiling) +
+                                       ": built for head dims up to 64; this model's is " + std::to_string(c.head_dim));
+    }
+    auto engine = std::make_unique<CudaForward>(model, std::move(options), host_pool, tiling);
     ACT_RETURN_IF_ERROR(engine->Initialize());
     return std::unique_ptr<model::ForwardEngine>(std::move(engine));
 }

@@ -11,6 +11,7 @@
 
 #include "core/status.h"
 #include "core/thread_pool.h"
+#include "cuda/attention_tiling.h"
 #include "model/forward_engine.h"
 #include "model/llama_model.h"
 
@@ -26,6 +27,12 @@ struct CudaDeviceProbe {
 
 // Looks for device 0 (CUDA_VISIBLE_DEVICES applies). Cheap after the first call.
 CudaDeviceProbe ProbeCudaDevice();
+
+// The value of ACTCACHE_CUDA_ATTENTION, which CreateCudaForward reads to override the attention
+// kernel's tiling (so that a GPU session can measure one against the other without a rebuild):
+// null or empty gives kDefaultAttentionTiling; "q64" and "q128" name a tiling; anything else is
+// InvalidArgument naming the variable and its values.
+Result<AttentionTiling> ParseAttentionTiling(const char* value);
 
 // Uploads the weights the hooks need (model must be loaded in Precision::kBf16) and sizes the
 // device buffers for options.max_batch × options.max_tokens tokens. `host_pool` does the

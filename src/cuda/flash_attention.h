@@ -13,15 +13,9 @@
 
 #include <cstdint>
 
+#include "cuda/attention_tiling.h"
+
 namespace actcache::cuda {
-
-// Queries per thread block: 64 (4 warps of 16 rows), or 128 (4 warps of 32 rows: each K and V
-// fragment loaded from shared memory feeds two products; head dims up to 64). Both give the
-// same bits; which is faster is measured by bench/cuda/cuda_kernels_bench on the GPU.
-enum class AttentionTiling { k64Queries, k128Queries };
-
-// What the engine uses: the tiling measured fastest on the 1B shape (Dh 64) so far.
-inline constexpr AttentionTiling kDefaultAttentionTiling = AttentionTiling::k64Queries;
 
 // Whether the kernel is built for this head dimension (16, 32, 64, 96, 128).
 bool FlashAttentionSupportsHeadDim(std::int64_t Dh);

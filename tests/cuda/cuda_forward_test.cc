@@ -163,6 +163,19 @@ TEST(CudaKernels, GemmIsWithinTheFp32AccumulationBoundOfTheExactProduct) {
     }
 }
 
+TEST(AttentionTiling, TheEnvironmentNamesATilingOrGetsOneClearLine) {
+    EXPECT_EQ(*ParseAttentionTiling(nullptr), kDefaultAttentionTiling);
+    EXPECT_EQ(*ParseAttentionTiling(""), kDefaultAttentionTiling);
+    EXPECT_EQ(*ParseAttentionTiling("q64"), AttentionTiling::k64Queries);
+    EXPECT_EQ(*ParseAttentionTiling("q128"), AttentionTiling::k128Queries);
+    const auto bad = ParseAttentionTiling("128");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.status().message(), "ACTCACHE_CUDA_ATTENTION='128': expected q64 or q128 (queries per attention block)");
+    EXPECT_TRUE(FlashAttentionSupportsTiling(64, AttentionTiling::k128Queries));
+    EXPECT_FALSE(FlashAttentionSupportsTiling(128, AttentionTiling::k128Queries));
+    EXPECT_TRUE(FlashAttentionSupportsTiling(128, AttentionTiling::k64Queries));
+}
+
 // Both tilings of the attention kernel: as close to float32 as the CPU's bf16 kernel, and the
 // same bits as each other.
 TEST(CudaKernels, AttentionIsAsCloseToFloat32AsTheCpuBf16Kernel) {
@@ -336,7 +349,9 @@ TEST_P(CudaForwardTest, TwoPassesInFlightGiveWhatRunGives) {
     };
     ASSERT_TRUE(start(0).ok());
     for (int k = 0; k < 7; ++k) {
-        if (k + 1 < 7) ASSERT_TRUE(start(k + 1).ok()) << "pass " << k + 1;
+        if (k + 1 < 7) {
+            ASSERT_TRUE(start(k + 1).ok()) << "pass " << k + 1;
+        }
         ASSERT_TRUE(forward.Finish().ok()) << "pass " << k;
         EXPECT_EQ(captures(), expected[static_cast<std::size_t>(k) % inputs.size()]) << "pass " << k;
         EXPECT_GT(forward.last_pass_seconds(), 0);
