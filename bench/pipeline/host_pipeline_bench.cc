@@ -38,6 +38,8 @@
 #include "core/bf16.h"
 #include "core/file_util.h"
 #include "core/random.h"
+#include "exit_on_error.h"
+#include "generated_model.h"
 #include "pile_corpus.h"
 #include "pipeline/compute_device.h"
 #include "pipeline/run.h"
@@ -46,12 +48,7 @@ namespace {
 
 using namespace actcache;
 
-void Check(const Status& status, const char* what) {
-    if (!status.ok()) {
-        std::fprintf(stderr, "host_pipeline_bench: %s: %s\n", what, status.ToString().c_str());
-        std::exit(1);
-    }
-}
+void Check(const Status& status, const char* what) { bench::ExitOnError("host_pipeline_bench", status, what); }
 
 double CpuSeconds() {
     rusage usage{};
@@ -170,20 +167,15 @@ int main(int argc, char** argv) {
     constexpr std::int64_t kWidth = 2048, kSeqLen = 4096, kBatch = 16;
     const char* env_dir = std::getenv("ACTCACHE_BENCH_DIR");
     const std::string dir = std::string(env_dir ? env_dir : "bench-data") + "/host-pipeline-bench";
-    const std::string model_dir = dir + "/model", output = dir + "/output";
-    Check(CreateDirectories(dir), "bench dir");
-    if (!std::filesystem::exists(model_dir + "/model.safetensors")) {
-        Check(WriteFileAtomically(dir + "/config.json",
-                                  R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama",
+    const std::string output = dir + "/output";
+    Result<std::string> model_dir = bench::EnsureGeneratedModel(dir,
+                                                                R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama",
   "hidden_size": 2048, "intermediate_size": 256, "num_hidden_layers": 1, "num_attention_heads": 32,
   "num_key_value_heads": 8, "head_dim": 64, "vocab_size": 128256, "max_position_embeddings": 131072,
   "rms_norm_eps": 1e-05, "rope_theta": 500000.0, "bos_token_id": 128000, "eos_token_id": 128001,
-  "torch_dtype": "bfloat16", "tie_word_embeddings": true})"),
-              "config");
-        const std::string command = "'" + actcache + "' make-model --config '" + dir +
-                                    "/config.json' --seed 1 --out '" + model_dir + "' >/dev/null";
-        if (std::system(command.c_str()) != 0) Check(Status::Internal(command), "make-model");
-    }
+  "torch_dtype": "bfloat16", "tie_word_embeddings": true})",
+                                                                actcache);
+    Check(model_dir.status(), "model");
     const std::int64_t tokens = batches * kBatch * kSeqLen;
     // ~4.4 JSONL bytes per token for this text and tokenizer, and about a third of the corpus
     // in windows (filtered or short documents, partial windows): twice that, with room.
@@ -202,7 +194,7 @@ int main(int argc, char** argv) {
     for (auto& v : table) v = RoundToBf16(static_cast<float>(normal.Next()));
 
     pipeline::RunOptions options;
-    options.model = model_dir;
+    options.model = *model_dir;
     options.corpus = {corpus};
     options.hooks = {"model.layers.0.mlp"};
     options.windows.seq_len = kSeqLen;

@@ -27,6 +27,8 @@
 #include "corpus/document_reader.h"
 #include "corpus/source_list.h"
 #include "corpus/window_reader.h"
+#include "exit_on_error.h"
+#include "generated_model.h"
 #include "kernels/backend.h"
 #include "model/hook_site.h"
 #include "model/llama_forward.h"
@@ -37,12 +39,7 @@ namespace {
 
 using namespace actcache;
 
-void Check(const Status& status, const char* what) {
-    if (!status.ok()) {
-        std::fprintf(stderr, "run_bench: %s: %s\n", what, status.ToString().c_str());
-        std::exit(1);
-    }
-}
+void Check(const Status& status, const char* what) { bench::ExitOnError("run_bench", status, what); }
 
 void Shell(const std::string& command) {
     if (std::system(command.c_str()) != 0) {
@@ -69,20 +66,18 @@ int main(int argc, char** argv) {
     }
     const char* env_dir = std::getenv("ACTCACHE_BENCH_DIR");
     const std::string dir = std::string(env_dir ? env_dir : "bench-data") + "/run-bench";
-    const std::string model_dir = dir + "/model", corpus = dir + "/corpus-" + std::to_string(docs) + ".jsonl";
+    const std::string corpus = dir + "/corpus-" + std::to_string(docs) + ".jsonl";
     const std::string hook = "model.layers.3.mlp";
     Check(CreateDirectories(dir), "bench dir");
-    if (!std::filesystem::exists(model_dir + "/model.safetensors")) {
-        Check(WriteFileAtomically(dir + "/config.json",
-                                  R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama",
+    Result<std::string> generated = bench::EnsureGeneratedModel(dir,
+                                                                R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama",
   "hidden_size": 256, "intermediate_size": 768, "num_hidden_layers": 4, "num_attention_heads": 8,
   "num_key_value_heads": 4, "head_dim": 32, "vocab_size": 512, "max_position_embeddings": 8192,
   "rms_norm_eps": 1e-05, "rope_theta": 500000.0, "bos_token_id": 510, "eos_token_id": 511,
-  "torch_dtype": "bfloat16", "tie_word_embeddings": true})"),
-              "config");
-        Shell(std::string(ACTCACHE_BINARY) + " make-model --config '" + dir + "/config.json' --seed 1 --out '" +
-              model_dir + "' >/dev/null");
-    }
+  "torch_dtype": "bfloat16", "tie_word_embeddings": true})",
+                                                                ACTCACHE_BINARY);
+    Check(generated.status(), "model");
+    const std::string model_dir = *generated;
     if (!std::filesystem::exists(corpus)) {
         Shell("python3 '" + std::string(ACTCACHE_SOURCE_DIR) + "/tools/make_pile_corpus.py' '" + corpus +
               "' --docs " + std::to_string(docs) + " --words-max 800 --seed 1");

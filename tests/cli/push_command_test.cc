@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 
+#include "support/dataset_files.h"
 #include "support/http_test_server.h"
 #include "support/temp_dir.h"
 
@@ -38,12 +39,7 @@ protected:
         ASSERT_EQ(RunActcache({"make-model", "--preset", "tiny", "--seed", "3", "--out", model})
                       .exit_code,
                   0);
-        ASSERT_EQ(
-            RunShell("python3 " +
-                     ShellQuote(std::string(ACTCACHE_SOURCE_DIR) + "/tools/make_pile_corpus.py") +
-                     " " + ShellQuote(corpus) + " --docs 40 --words-max 120 --seed 5")
-                .exit_code,
-            0);
+        ASSERT_EQ(testing::MakePileCorpus(corpus, 40, 120, 5).exit_code, 0);
         testing::CommandResult run =
             RunActcache({"run", "--model", model, "--corpus", corpus, "--seq-len", "32",
                          "--shard-size", "300", "--output", output_, "--quiet", "--threads", "2",

@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -20,6 +19,7 @@
 
 #include "core/json.h"
 #include "support/card_data_files.h"
+#include "support/dataset_files.h"
 #include "support/temp_dir.h"
 
 namespace actcache {
@@ -27,6 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using testing::DatasetFiles;
 using testing::RunActcache;
 using testing::RunShell;
 using testing::ShellQuote;
@@ -35,18 +36,6 @@ const std::string kOracles = std::string(ACTCACHE_SOURCE_DIR) + "/tests/oracles"
 constexpr const char* kSeqLen = "32";
 constexpr const char* kShardSize = "400";
 constexpr const char* kHook = "model.layers.2.mlp";
-
-// Every file of a dataset folder except the manifest, by relative path → bytes.
-std::map<std::string, std::string> DatasetFiles(const std::string& dir) {
-    std::map<std::string, std::string> files;
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-        if (!entry.is_regular_file()) continue;
-        const std::string relative = fs::relative(entry.path(), dir).string();
-        if (relative.starts_with(".actcache")) continue;
-        files[relative] = testing::ReadFile(entry.path().string());
-    }
-    return files;
-}
 
 // The shard files under dir/data (flat or fanned out into sub-folders), in shard order.
 std::vector<std::string> ShardPaths(const std::string& dir) {
@@ -78,10 +67,7 @@ protected:
         model_ = dir_->File("model");
         corpus_ = dir_->File("corpus.jsonl");
         ASSERT_EQ(RunActcache({"make-model", "--preset", "tiny", "--seed", "3", "--out", model_}).exit_code, 0);
-        ASSERT_EQ(RunShell("python3 " + ShellQuote(std::string(ACTCACHE_SOURCE_DIR) + "/tools/make_pile_corpus.py") +
-                           " " + ShellQuote(corpus_) + " --docs 90 --words-max 120 --seed 5")
-                      .exit_code,
-                  0);
+        ASSERT_EQ(testing::MakePileCorpus(corpus_, 90, 120, 5).exit_code, 0);
         reference_ = dir_->File("reference");
         testing::CommandResult run = RunActcache(Args(reference_));
         ASSERT_EQ(run.exit_code, 0) << run.stderr_text;

@@ -13,21 +13,20 @@
 
 #include <array>
 #include <deque>
-#include <filesystem>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "core/bf16.h"
 #include "pipeline/compute_device.h"
 #include "pipeline/run.h"
+#include "support/dataset_files.h"
 #include "support/temp_dir.h"
 
 namespace actcache::pipeline {
 namespace {
 
-namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using testing::DatasetFiles;
 
 class TwoSlotEngine final : public model::ForwardEngine {
 public:
@@ -88,18 +87,6 @@ ForwardEngineFactory TwoSlotFactory(int fail_at_start = -1, int fail_at_finish =
     };
 }
 
-// Every file of a dataset folder but the manifest (which records the session), path → bytes.
-std::map<std::string, std::string> DatasetFiles(const std::string& dir) {
-    std::map<std::string, std::string> files;
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-        const std::string relative = fs::relative(entry.path(), dir).string();
-        if (entry.is_regular_file() && !relative.starts_with(".actcache")) {
-            files[relative] = testing::ReadFile(entry.path().string());
-        }
-    }
-    return files;
-}
-
 class RunEngineTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -107,12 +94,7 @@ protected:
         ASSERT_EQ(testing::RunActcache({"make-model", "--preset", "tiny", "--seed", "4", "--out", dir_->File("model")})
                       .exit_code,
                   0);
-        ASSERT_EQ(testing::RunShell("python3 " +
-                                    testing::ShellQuote(std::string(ACTCACHE_SOURCE_DIR) + "/tools/make_pile_corpus.py") +
-                                    " " + testing::ShellQuote(dir_->File("corpus.jsonl")) +
-                                    " --docs 40 --words-max 120 --seed 2")
-                      .exit_code,
-                  0);
+        ASSERT_EQ(testing::MakePileCorpus(dir_->File("corpus.jsonl"), 40, 120, 2).exit_code, 0);
     }
     static void TearDownTestSuite() { delete dir_; }
 

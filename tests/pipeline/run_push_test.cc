@@ -14,6 +14,7 @@
 
 #include "core/json.h"
 #include "support/card_data_files.h"
+#include "support/dataset_files.h"
 #include "support/http_test_server.h"
 #include "support/temp_dir.h"
 
@@ -23,6 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::DatasetFiles;
 using testing::RunShell;
 using testing::ShellQuote;
 
@@ -35,16 +37,6 @@ int Count(const std::string& text, const std::string& needle) {
     return count;
 }
 
-// The dataset files of a run folder (hidden .actcache/ excluded), by path.
-std::map<std::string, std::string> LocalFiles(const std::string& dir) {
-    std::map<std::string, std::string> files;
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-        const std::string relative = fs::relative(entry.path(), dir).generic_string();
-        if (entry.is_regular_file() && !relative.starts_with(".")) files[relative] = testing::ReadFile(entry.path());
-    }
-    return files;
-}
-
 class RunPushTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -52,10 +44,7 @@ protected:
         ASSERT_EQ(testing::RunActcache({"make-model", "--preset", "tiny", "--seed", "3", "--out", dir_->File("model")})
                       .exit_code,
                   0);
-        ASSERT_EQ(RunShell("python3 " + ShellQuote(std::string(ACTCACHE_SOURCE_DIR) + "/tools/make_pile_corpus.py") +
-                           " " + ShellQuote(dir_->File("corpus.jsonl")) + " --docs 40 --words-max 120 --seed 5")
-                      .exit_code,
-                  0);
+        ASSERT_EQ(testing::MakePileCorpus(dir_->File("corpus.jsonl"), 40, 120, 5).exit_code, 0);
     }
     static void TearDownTestSuite() { delete dir_; }
 
@@ -182,7 +171,7 @@ TEST_F(RunPushTest, ShardsGoUpInGroupCommitsAndTheHubEqualsTheFolder) {
     ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
     EXPECT_THAT(run.stdout_text, HasSubstr("hub: 18 of 18 shards on org/acts"));
     EXPECT_THAT(run.stdout_text + run.stderr_text, Not(HasSubstr(kToken)));
-    ExpectHubEqualsLocal(server, LocalFiles(out));
+    ExpectHubEqualsLocal(server, DatasetFiles(out));
 
     // 18 shards, 4 a commit however far the uploads run ahead: 5 commits, each with the card
     // of its shards.
@@ -212,7 +201,7 @@ TEST_F(RunPushTest, FannedOutShardFoldersGoUpAndTheirCardResolves) {
     for (const auto& entry : fs::directory_iterator(out + "/data")) data_entries.insert(entry.path().filename().string());
     EXPECT_EQ(data_entries.size(), 5u + 3u);  // shards 0-4, folders 00005-00009, 00010-00014, 00015-00019
     EXPECT_TRUE(fs::exists(out + "/data/00015-00019/train_00017-00000-of-00001.parquet"));
-    ExpectHubEqualsLocal(server, LocalFiles(out));
+    ExpectHubEqualsLocal(server, DatasetFiles(out));
 }
 
 TEST_F(RunPushTest, FaultsAreRetried) {
@@ -224,7 +213,7 @@ TEST_F(RunPushTest, FaultsAreRetried) {
     testing::CommandResult run = Actcache(&server, RunArgs(out));
     ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
     EXPECT_THAT(run.stdout_text, HasSubstr("hub: 18 of 18 shards"));
-    ExpectHubEqualsLocal(server, LocalFiles(out));
+    ExpectHubEqualsLocal(server, DatasetFiles(out));
 
     testing::TempDir work2;
     const std::string out2 = work2.File("out");
@@ -233,7 +222,7 @@ TEST_F(RunPushTest, FaultsAreRetried) {
     testing::CommandResult run2 = Actcache(&limited, RunArgs(out2, {"--max-shards", "3"}));
     ASSERT_EQ(run2.exit_code, 0) << run2.stderr_text;
     EXPECT_THAT(run2.stdout_text, HasSubstr("hub: 3 of 3 shards"));
-    ExpectHubEqualsLocal(limited, LocalFiles(out2));
+    ExpectHubEqualsLocal(limited, DatasetFiles(out2));
 }
 
 TEST_F(RunPushTest, OutageKeepsEverythingLocalAndPushFinishesIt) {
@@ -250,7 +239,7 @@ TEST_F(RunPushTest, OutageKeepsEverythingLocalAndPushFinishesIt) {
         EXPECT_THAT(run.stderr_text, HasSubstr("Finish with: actcache push " + out));
         EXPECT_THAT(run.stdout_text + run.stderr_text, Not(HasSubstr(kToken)));
     }
-    const std::map<std::string, std::string> local = LocalFiles(out);
+    const std::map<std::string, std::string> local = DatasetFiles(out);
     EXPECT_EQ(local.size(), 8u);  // 6 shards, card, statistics: all complete locally
 
     // The Hub is back (a fresh one: nothing of the failed attempts is there).
@@ -278,7 +267,7 @@ TEST_F(RunPushTest, KilledRunPushesItsBacklogWhenResumed) {
     testing::CommandResult resumed = Actcache(&server, RunArgs(out));
     ASSERT_EQ(resumed.exit_code, 0) << resumed.stderr_text;
     EXPECT_THAT(resumed.stdout_text, HasSubstr("hub: 18 of 18 shards"));
-    ExpectHubEqualsLocal(server, LocalFiles(out));
+    ExpectHubEqualsLocal(server, DatasetFiles(out));
 }
 
 TEST_F(RunPushTest, DeleteLocalAfterPushKeepsOnlyWhatTheHubLacks) {
@@ -289,7 +278,7 @@ TEST_F(RunPushTest, DeleteLocalAfterPushKeepsOnlyWhatTheHubLacks) {
         Actcache(&server, RunArgs(out, {"--delete-local-after-push", "--push-shards-per-commit", "5"}));
     ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
     EXPECT_THAT(run.stdout_text, HasSubstr("hub: 18 of 18 shards"));
-    const std::map<std::string, std::string> local = LocalFiles(out);
+    const std::map<std::string, std::string> local = DatasetFiles(out);
     EXPECT_EQ(local.size(), 2u);  // README.md, norm_stats.json
     std::set<std::string> remote = RemotePaths(server);
     EXPECT_EQ(remote.size(), 18u + 3u);
